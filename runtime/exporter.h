@@ -1,0 +1,43 @@
+// The exporter interface: what the batch worker (runtime/core) calls with finished spans.
+// Implementations live in runtime/export/ (otlp, console, file). All calls come from the
+// export thread (or the exiting thread during shutdown), one at a time: no locking needed
+// inside an exporter, and no call may throw.
+#pragma once
+
+#include "span_data.h"
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace autospan::internal {
+
+enum class ExportResult {
+  Success,
+  Failure,        // dropped for good (bad request, non-retryable); counted by the caller
+  RetryExhausted, // transient failures outlasted the retry budget / timeout
+};
+
+struct ExportBatch {
+  const Resource* resource = nullptr;
+  const InstrumentationScope* scope = nullptr;
+  const SpanData* spans = nullptr;
+  std::size_t count = 0;
+};
+
+class SpanExporter {
+public:
+  virtual ~SpanExporter() = default;
+  // Export one batch. Must return within `timeout` (OTEL_EXPORTER_OTLP_TIMEOUT for OTLP).
+  virtual ExportResult export_batch(const ExportBatch& batch,
+                                    std::chrono::milliseconds timeout) noexcept = 0;
+  // Flush anything the exporter buffers itself (e.g. console traces still open).
+  virtual void force_flush(std::chrono::milliseconds /*timeout*/) noexcept {}
+  // Release resources. No export_batch call follows.
+  virtual void shutdown(std::chrono::milliseconds /*timeout*/) noexcept {}
+  virtual const char* name() const noexcept = 0;
+};
+
+} // namespace autospan::internal
