@@ -6,7 +6,9 @@
 #
 # Inputs (set by the including scope): AUTOSPAN_PLUGIN_FILE (path, or generator expression, of
 # autospan-plugin.so), AUTOSPAN_PLUGIN_TARGET (in-tree target to depend on, optional),
-# AUTOSPAN_PLUGIN_CLANG_MAJOR (the Clang major the plugin was built for).
+# AUTOSPAN_PLUGIN_CLANG_MAJOR (the Clang major the plugin was built for);
+# AUTOSPAN_REWRITE_EXECUTABLE (path, or generator expression, of autospan-rewrite) and
+# AUTOSPAN_REWRITE_TARGET (in-tree target to depend on, optional) for MODE rewrite.
 include_guard(GLOBAL)
 
 function(autospan_instrument target)
@@ -73,5 +75,88 @@ macro(_autospan_instrument_plugin target)
   set_property(SOURCE ${_as_sources} TARGET_DIRECTORY ${target} APPEND PROPERTY OBJECT_DEPENDS ${_as_deps})
   if(AUTOSPAN_PLUGIN_TARGET)
     add_dependencies(${target} ${AUTOSPAN_PLUGIN_TARGET})
+  endif()
+endmacro()
+
+# MODE rewrite: any compiler. Each C++ source of the target below its SOURCE_DIR is rewritten by
+# autospan-rewrite into ${CMAKE_CURRENT_BINARY_DIR}/autospan-rewrite/<target>/ (a mirror of
+# SOURCE_DIR holding every project file the source reads, edited or not), and the target compiles
+# the mirror instead; the source tree is never modified. The mirror's copies of the target's own
+# include directories come first, so rewritten headers win. Each rewrite reruns when the source,
+# a file it includes (depfile), the tool or the filter file changes. The tool reads the compile
+# commands CMake writes for the mirrored sources (EXPORT_COMPILE_COMMANDS), so it sees exactly
+# the flags the compiler gets. Uses the AS_* variables of the caller (macro, so it sees them).
+macro(_autospan_instrument_rewrite target)
+  if(NOT AUTOSPAN_REWRITE_EXECUTABLE)
+    message(FATAL_ERROR "autospan_instrument(${target}): MODE rewrite needs autospan-rewrite "
+                        "(set AUTOSPAN_REWRITE_EXECUTABLE)")
+  endif()
+  if(NOT CMAKE_GENERATOR MATCHES "Ninja|Makefiles")
+    message(FATAL_ERROR "autospan_instrument(${target}): MODE rewrite needs a Ninja or Makefile "
+                        "generator (compile commands export), not ${CMAKE_GENERATOR}")
+  endif()
+  set_property(TARGET ${target} PROPERTY EXPORT_COMPILE_COMMANDS ON)
+  get_target_property(_as_src_dir ${target} SOURCE_DIR)
+  get_target_property(_as_bin_dir ${target} BINARY_DIR)
+  get_target_property(_as_sources ${target} SOURCES)
+  set(_as_out "${_as_bin_dir}/autospan-rewrite/${target}")
+
+  set(_as_args)
+  foreach(_as_ns IN LISTS AS_NAMESPACES)
+    list(APPEND _as_args "--namespace=${_as_ns}")
+  endforeach()
+  foreach(_as_ex IN LISTS AS_EXCLUDE)
+    list(APPEND _as_args "--exclude=${_as_ex}")
+  endforeach()
+  set(_as_deps)
+  if(AS_FILTER_FILE)
+    get_filename_component(_as_ff "${AS_FILTER_FILE}" ABSOLUTE)
+    list(APPEND _as_args "--filter-file=${_as_ff}")
+    list(APPEND _as_deps "${_as_ff}")
+  endif()
+  if(DEFINED AS_MIN_STATEMENTS)
+    list(APPEND _as_args "--min-statements=${AS_MIN_STATEMENTS}")
+  endif()
+  if(AUTOSPAN_REWRITE_TARGET)
+    list(APPEND _as_deps ${AUTOSPAN_REWRITE_TARGET})
+  endif()
+
+  set(_as_new_sources)
+  foreach(_as_src IN LISTS _as_sources)
+    get_filename_component(_as_abs "${_as_src}" ABSOLUTE BASE_DIR "${_as_src_dir}")
+    get_source_file_property(_as_generated "${_as_abs}" GENERATED)
+    file(RELATIVE_PATH _as_rel "${_as_src_dir}" "${_as_abs}")
+    if(NOT _as_src MATCHES "\\.(cc|cpp|cxx|c\\+\\+|C)$" OR _as_generated OR _as_rel MATCHES "^\\.\\./")
+      list(APPEND _as_new_sources "${_as_src}") # headers, C, generated or outside: as they are
+      continue()
+    endif()
+    set(_as_copy "${_as_out}/${_as_rel}")
+    add_custom_command(OUTPUT "${_as_copy}"
+      COMMAND "${AUTOSPAN_REWRITE_EXECUTABLE}" -p "${CMAKE_BINARY_DIR}" --quiet
+              "--source-root=${_as_src_dir}" "--output-dir=${_as_out}" "--depfile=${_as_copy}.d"
+              ${_as_args} "${_as_abs}"
+      DEPENDS "${_as_abs}" ${_as_deps}
+      DEPFILE "${_as_copy}.d"
+      COMMENT "autospan-rewrite ${target}: ${_as_rel}"
+      VERBATIM)
+    list(APPEND _as_new_sources "${_as_copy}")
+  endforeach()
+  set_property(TARGET ${target} PROPERTY SOURCES ${_as_new_sources})
+
+  # `#include "x.h"` next to a source finds the mirror's copy by itself; -I directories below
+  # SOURCE_DIR get their mirror in front.
+  get_target_property(_as_includes ${target} INCLUDE_DIRECTORIES)
+  set(_as_mirrored_includes)
+  foreach(_as_inc IN LISTS _as_includes)
+    if(_as_inc MATCHES "\\$<" OR NOT IS_ABSOLUTE "${_as_inc}")
+      continue()
+    endif()
+    file(RELATIVE_PATH _as_rel "${_as_src_dir}" "${_as_inc}")
+    if(NOT _as_rel MATCHES "^\\.\\./")
+      list(APPEND _as_mirrored_includes "${_as_out}/${_as_rel}")
+    endif()
+  endforeach()
+  if(_as_mirrored_includes)
+    target_include_directories(${target} BEFORE PRIVATE ${_as_mirrored_includes})
   endif()
 endmacro()

@@ -60,4 +60,209 @@ private:
 
 #endif // __cplusplus
 
+// ---------------------------------------------------------------------------------------------
+// Manual API. Usable with or without the plugin; manual and automatic spans share one
+// per-thread context, so each is the parent of the other as the code nests them.
+//
+//   void handle(const Request& req) {
+//     autospan::ContextScope remote(autospan::extract(req.headers)); // continue a remote trace
+//     autospan::Span span("handle");
+//     span.set_attribute("request.size", req.size());
+//     ...
+//   }
+//
+// Every function is noexcept except where it returns a std::string (allocation). When autospan
+// is disabled (OTEL_SDK_DISABLED) or the trace is sampled out, spans do nothing.
+#if defined(__cplusplus)
+
+#include <autospan/detail/api_support.h>
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace autospan {
+inline namespace v1 {
+
+// Values match OTLP.
+enum class status_code { unset = 0, ok = 1, error = 2 };
+enum class span_kind { internal = 1, server = 2, client = 3, producer = 4, consumer = 5 };
+
+// A span's identity plus the baggage that travels with it. Cheap to copy (shared, immutable).
+// An empty Context (is_valid() false) means "no parent": spans under it start new traces.
+class AUTOSPAN_API Context {
+public:
+  Context() noexcept = default;
+  bool is_valid() const noexcept;
+  bool is_sampled() const noexcept;
+  bool is_remote() const noexcept;
+  std::string trace_id_hex() const; // 32 lowercase hex digits, "" when invalid
+  std::string span_id_hex() const;  // 16 lowercase hex digits, "" when invalid
+  std::string trace_state() const;
+  // Baggage carried by this context ("" when absent).
+  std::string baggage(string_ref key) const;
+
+  // Internal: contexts are made by current_context(), extract() and Span::context().
+  explicit Context(std::shared_ptr<const impl::ContextData> data) noexcept
+      : data_(std::move(data)) {}
+  const std::shared_ptr<const impl::ContextData>& data() const noexcept { return data_; }
+
+private:
+  std::shared_ptr<const impl::ContextData> data_;
+};
+
+// The innermost span of this thread (automatic or manual), or the attached context, with the
+// thread's baggage. Hand it to another thread and attach it there with ContextScope.
+AUTOSPAN_API Context current_context() noexcept;
+
+// Makes `context` the parent of the spans this thread starts until the scope ends (a thread-pool
+// task continuing its submitter's trace, or a request continuing a remote trace).
+class AUTOSPAN_API ContextScope {
+public:
+  explicit ContextScope(const Context& context) noexcept;
+  ~ContextScope();
+  ContextScope(const ContextScope&) = delete;
+  ContextScope& operator=(const ContextScope&) = delete;
+
+private:
+  std::shared_ptr<const impl::ContextData> context_;
+  void* thread_;
+  void* saved_baggage_;
+  std::uint32_t index_;
+  std::uint32_t saved_suppress_;
+};
+
+// A manual span: starts at construction as a child of the current context and ends at end() or
+// destruction. It is the current span of its thread until then, so spans started below it (also
+// automatic ones) are its children. End it on the thread that started it.
+class AUTOSPAN_API Span {
+public:
+  explicit Span(string_ref name, span_kind kind = span_kind::internal) noexcept;
+  // With an explicit parent instead of the current context (an invalid one starts a new trace).
+  Span(string_ref name, const Context& parent, span_kind kind = span_kind::internal) noexcept;
+  ~Span();
+  Span(Span&& other) noexcept : state_(other.state_) { other.state_ = nullptr; }
+  Span& operator=(Span&&) = delete;
+  Span(const Span&) = delete;
+  Span& operator=(const Span&) = delete;
+
+  // OTLP value types: bool, integers, double, strings, and arrays of each
+  // (std::vector<...> or a braced list: span.set_attribute("ids", {1, 2, 3})).
+  void set_attribute(string_ref key, const attribute_value& value) noexcept;
+  void add_event(string_ref name, std::initializer_list<attribute> attributes = {}) noexcept;
+  // A link to another span (e.g. the producer of a message this span consumes).
+  void add_link(const Context& linked, std::initializer_list<attribute> attributes = {}) noexcept;
+  // Status ERROR plus an `exception` event (exception.type demangled, exception.message = what()).
+  void record_exception(const std::exception& e) noexcept;
+  void record_exception(std::exception_ptr e) noexcept;
+  void record_exception(string_ref type, string_ref message) noexcept;
+  void set_status(status_code code, string_ref description = {}) noexcept;
+  void update_name(string_ref name) noexcept;
+  void end() noexcept;
+
+  // False when disabled, sampled out, or already ended.
+  bool is_recording() const noexcept;
+  Context context() const noexcept;
+
+private:
+  impl::SpanState* state_;
+};
+
+// W3C Trace Context + Baggage (per OTEL_PROPAGATORS) into / out of a carrier. A carrier is a map
+// (anything with operator[] taking and returning strings: std::map, std::unordered_map, ...) or
+// a callable: setter(key, value) for inject, getter(key) -> std::string ("" = absent) for extract.
+AUTOSPAN_API void inject(void* carrier, impl::carrier_setter set, const Context& context) noexcept;
+AUTOSPAN_API Context extract(void* carrier, impl::carrier_getter get) noexcept;
+
+namespace impl {
+template <typename C>
+auto carrier_set(C& c, const char* k, const char* v, int)
+    -> decltype(c[std::string()] = v, void()) {
+  c[std::string(k)] = v;
+}
+template <typename C>
+auto carrier_set(C& c, const char* k, const char* v, long) -> decltype(c(k, v), void()) {
+  c(k, v);
+}
+template <typename C>
+auto carrier_get(C& c, const char* k, std::string* v, int)
+    -> decltype(c.find(std::string()) != c.end(), bool()) {
+  auto it = c.find(std::string(k));
+  if (it == c.end())
+    return false;
+  *v = it->second;
+  return true;
+}
+template <typename C>
+auto carrier_get(C& c, const char* k, std::string* v, long) -> decltype(std::string(c(k)), bool()) {
+  *v = std::string(c(k));
+  return !v->empty();
+}
+} // namespace impl
+
+template <typename Carrier> void inject(Carrier& carrier, const Context& context) {
+  inject(
+      static_cast<void*>(&carrier),
+      [](void* c, const char* k, const char* v) {
+        impl::carrier_set(*static_cast<Carrier*>(c), k, v, 0);
+      },
+      context);
+}
+template <typename Carrier> void inject(Carrier& carrier) {
+  inject(carrier, current_context());
+}
+// Callables are often temporaries (lambdas).
+template <typename Carrier> void inject(const Carrier& carrier, const Context& context) {
+  Carrier copy(carrier);
+  inject(copy, context);
+}
+template <typename Carrier> void inject(const Carrier& carrier) {
+  Carrier copy(carrier);
+  inject(copy, current_context());
+}
+template <typename Carrier> Context extract(Carrier& carrier) {
+  return extract(static_cast<void*>(&carrier), [](void* c, const char* k, std::string* v) {
+    return impl::carrier_get(*static_cast<Carrier*>(c), k, v, 0);
+  });
+}
+template <typename Carrier> Context extract(const Carrier& carrier) {
+  Carrier copy(carrier);
+  return extract(copy);
+}
+
+// TRACEPARENT/TRACESTATE/BAGGAGE entries ("KEY=value") for a child process's environment, so
+// that the child (instrumented with autospan, or any OpenTelemetry SDK that reads them)
+// continues the current trace.
+AUTOSPAN_API std::vector<std::string> child_environment();
+
+namespace baggage {
+// The calling thread's baggage: travels with current_context() and inject(), and is copied onto
+// spans whose keys AUTOSPAN_BAGGAGE_ATTRIBUTES selects. A ContextScope restores the previous
+// baggage when it ends.
+AUTOSPAN_API void set(string_ref key, string_ref value) noexcept;
+AUTOSPAN_API std::string get(string_ref key);
+AUTOSPAN_API void remove(string_ref key) noexcept;
+AUTOSPAN_API void clear() noexcept;
+} // namespace baggage
+
+// Ids of the current span for log correlation ("" outside any span). The span is then always
+// exported (a log line may refer to it), even when shorter than AUTOSPAN_MIN_DURATION.
+AUTOSPAN_API std::string trace_id_hex();
+AUTOSPAN_API std::string span_id_hex();
+
+// Exports everything finished so far; waits at most `timeout` (default OTEL_BSP_EXPORT_TIMEOUT).
+// Returns false on timeout.
+AUTOSPAN_API bool flush(std::chrono::milliseconds timeout = std::chrono::milliseconds(-1)) noexcept;
+// Final flush and exporter shutdown (also done automatically at exit); nothing is recorded
+// afterwards.
+AUTOSPAN_API bool
+shutdown(std::chrono::milliseconds timeout = std::chrono::milliseconds(-1)) noexcept;
+
+} // namespace v1
+} // namespace autospan
+
+#endif // __cplusplus
+
 #endif // AUTOSPAN_AUTOSPAN_H

@@ -1,0 +1,119 @@
+// Compile-time cost of the plugin on a large generated TU: each phase (front end only, IR
+// generation, -O0, -O2) compiled uninstrumented, with the plugin selecting nothing (its AST
+// traversal alone) and with the plugin selecting every function. CPU time of the compiler
+// process (user + system), median of the repetitions, configurations interleaved.
+#include "bench_paths.h"
+#include "suites.h"
+#include "table.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace autospan_bench {
+namespace {
+
+struct Config {
+  std::string label;
+  std::vector<std::string> flags;
+};
+
+struct Phase {
+  std::string label;
+  std::vector<std::string> flags;
+  bool object; // writes an object file whose size is reported
+};
+
+long file_size(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? static_cast<long>(st.st_size) : -1;
+}
+
+} // namespace
+
+void run_compile_suite(Context& ctx) {
+  if (kCompilerPath[0] == '\0' || kPluginPath[0] == '\0') {
+    ctx.section("Compile time", "Needs Clang and the plugin: skipped.\n");
+    return;
+  }
+  char dir_template[] = "/tmp/autospan-bench-tu-XXXXXX";
+  const char* dir = mkdtemp(dir_template);
+  if (dir == nullptr) {
+    ctx.fail("compile: cannot create a temporary directory");
+    return;
+  }
+  std::string tu = std::string(dir) + "/large.cpp";
+  std::string obj = std::string(dir) + "/large.o";
+  run_checked(ctx, "autospan_bench_gen_tu",
+              {kGenTuPath, std::to_string(ctx.sizes.tu_functions), tu}, {});
+
+  std::string plugin = std::string("-fplugin=") + kPluginPath;
+  std::vector<Config> configs = {
+      {"uninstrumented", {}},
+      {"plugin, selects nothing", {plugin, "-fplugin-arg-autospan-namespace=nothing_here"}},
+      {"plugin, selects all", {plugin, "-fplugin-arg-autospan-namespace=big"}}};
+  std::vector<Phase> phases = {
+      {"front end only (-fsyntax-only)", {"-fsyntax-only"}, false},
+      {"-O2 IR generation, no LLVM passes",
+       {"-O2", "-c", "-emit-llvm", "-Xclang", "-disable-llvm-passes", "-o", obj},
+       false},
+      {"-O0 -c", {"-O0", "-c", "-o", obj}, true},
+      {"-O2 -c", {"-O2", "-c", "-o", obj}, true}};
+
+  Table t({"phase (" + std::to_string(ctx.sizes.tu_functions) + " functions)", "uninstrumented s",
+           "plugin, selects nothing s", "ratio", "plugin, selects all s", "ratio",
+           "object size ratio"});
+  for (const Phase& ph : phases) {
+    std::vector<std::vector<double>> times(configs.size());
+    std::vector<long> sizes(configs.size(), -1);
+    for (int rep = 0; rep < ctx.sizes.compile_reps; ++rep) {
+      for (std::size_t c = 0; c < configs.size(); ++c) {
+        ctx.progress("compile: " + ph.label + ", " + configs[c].label);
+        std::vector<std::string> argv = {kCompilerPath, "-std=c++17"};
+        argv.insert(argv.end(), configs[c].flags.begin(), configs[c].flags.end());
+        argv.insert(argv.end(), ph.flags.begin(), ph.flags.end());
+        argv.push_back(tu);
+        ProcessResult r = run_checked(ctx, "compile " + ph.label + " " + configs[c].label, argv, {});
+        if (r.exit_code != 0)
+          continue;
+        times[c].push_back(r.cpu_s);
+        if (ph.object)
+          sizes[c] = file_size(obj);
+      }
+    }
+    std::vector<double> med(configs.size(), -1);
+    for (std::size_t c = 0; c < configs.size(); ++c)
+      if (!times[c].empty())
+        med[c] = median(times[c]);
+    auto ratio = [&](std::size_t c) { return med[0] > 0 && med[c] > 0 ? med[c] / med[0] : -1.0; };
+    t.add({ph.label, fmt(med[0], 2), fmt(med[1], 2), fmt_ratio(ratio(1)), fmt(med[2], 2),
+           fmt_ratio(ratio(2)),
+           ph.object && sizes[0] > 0 && sizes[2] > 0
+               ? fmt_ratio(static_cast<double>(sizes[2]) / static_cast<double>(sizes[0]))
+               : ""});
+    if (ph.label == "-O2 -c" && ratio(2) > 0)
+      ctx.targets.push_back({"compile time, large TU at -O2, plugin selecting all", "<= 1.05x",
+                             fmt_ratio(ratio(2)) + " (" + fmt(med[0], 2) + " s -> " +
+                                 fmt(med[2], 2) + " s)",
+                             ratio(2) <= 1.05 ? "met" : "NOT met"});
+    if (ph.label == "-O0 -c" && ratio(2) > 0)
+      ctx.targets.push_back({"compile time, large TU at -O0, plugin selecting all", "<= 1.05x",
+                             fmt_ratio(ratio(2)) + " (" + fmt(med[0], 2) + " s -> " +
+                                 fmt(med[2], 2) + " s)",
+                             ratio(2) <= 1.05 ? "met" : "NOT met"});
+  }
+  std::remove(tu.c_str());
+  std::remove(obj.c_str());
+  rmdir(dir);
+  ctx.section("Compile time: a large generated TU",
+              t.render() + "\nCPU time (user + system) of one clang++ -std=c++17 process, median "
+                           "of " +
+                  std::to_string(ctx.sizes.compile_reps) +
+                  " run(s), configurations interleaved. The TU: autospan_bench_gen_tu " +
+                  std::to_string(ctx.sizes.tu_functions) +
+                  ". \"selects nothing\" loads the plugin with a namespace that matches no "
+                  "function: the cost of its traversal alone.\n");
+}
+
+} // namespace autospan_bench

@@ -1,0 +1,122 @@
+// The export thread: drains the per-thread rings, turns records into SpanData, batches them
+// (OTEL_BSP_*) and calls the exporters. Owns everything that is not the hot path.
+#pragma once
+
+#include "../exporter.h"
+#include "../span_data.h"
+#include "clock.h"
+#include "runtime.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace autospan::internal {
+
+struct DropCounts {
+  std::uint64_t buffer_full = 0;    // a thread's ring was full
+  std::uint64_t queue_full = 0;     // manual spans refused while the export queue was full
+  std::uint64_t export_failed = 0;  // the exporter gave up on a batch
+  std::uint64_t stack_overflow = 0; // calls nested deeper than the shadow stack
+  std::uint64_t total() const { return buffer_full + queue_full + export_failed + stack_overflow; }
+};
+
+// Per-site statistics for AUTOSPAN_SUMMARY.
+struct SiteStats {
+  std::uint64_t calls = 0;
+  std::uint64_t filtered = 0;
+  double total_ns = 0;
+  double self_ns = 0;
+  double max_ns = 0;
+  std::vector<float> samples_ns; // reservoir for percentiles
+};
+
+class BatchWorker {
+public:
+  BatchWorker(Resource resource, InstrumentationScope scope,
+              std::vector<std::unique_ptr<SpanExporter>> exporters);
+  BatchWorker(const BatchWorker&) = delete;
+  BatchWorker& operator=(const BatchWorker&) = delete;
+
+  void start();
+  // Wakes the export thread (producer side: lock-free).
+  void wake() noexcept;
+  // Exports everything recorded so far; waits at most `timeout`. Returns false on timeout.
+  bool flush(std::chrono::nanoseconds timeout);
+  // Final flush and exporter shutdown, bounded by `timeout`; the export thread stops.
+  bool shutdown(std::chrono::nanoseconds timeout);
+  // In a fork child: forget the parent's queue and thread, make fresh exporters.
+  void after_fork_child(Resource resource, std::vector<std::unique_ptr<SpanExporter>> exporters);
+  void replace_exporters(std::vector<std::unique_ptr<SpanExporter>> exporters);
+
+  DropCounts drops();
+  std::uint64_t exported() const { return exported_.load(std::memory_order_relaxed); }
+  std::vector<std::pair<std::uint32_t, SiteStats>> site_stats();
+  const Resource& resource() const { return resource_; }
+
+private:
+  void run();
+  // Moves records from all rings into the queue; returns true when some ring still has records
+  // (the queue filled up).
+  bool drain_rings();
+  void drain_ring(ThreadState* t);
+  void convert(ThreadState* t, const Record& r);
+  void add_common_attributes(SpanData& sd, ThreadState* t, bool root, bool thread_id);
+  void finish_span(SpanData& sd);
+  void export_queue(std::chrono::steady_clock::time_point deadline, bool all);
+  void note_site_stat(const Record& r);
+  SpanData& next_slot();
+
+  Resource resource_;
+  InstrumentationScope scope_;
+  std::vector<std::unique_ptr<SpanExporter>> exporters_;
+
+  // Everything below is touched only by whoever holds pipeline_mutex_ (the export thread, or the
+  // exiting thread when there is none).
+  std::mutex pipeline_mutex_;
+  std::vector<SpanData> queue_;
+  std::size_t queued_ = 0;
+  std::vector<ThreadState*> live_;
+  std::vector<ThreadState*> exited_;
+  TickConverter converter_;
+  std::chrono::steady_clock::time_point next_export_;
+  std::unordered_map<std::uint32_t, SiteStats> stats_;
+  std::string process_comm_;
+  std::uint64_t exit_drops_buffer_ = 0; // from states already destroyed
+  std::uint64_t exit_drops_overflow_ = 0;
+
+  // Coordination.
+  std::mutex control_mutex_;
+  std::condition_variable control_cv_;
+  std::uint64_t flush_requested_ = 0;
+  std::uint64_t flush_done_ = 0;
+  bool stop_ = false;
+  bool stopped_ = false;
+  std::chrono::steady_clock::time_point stop_deadline_{};
+  std::thread thread_;
+  bool running_ = false;
+
+  std::atomic<std::uint32_t> wake_seq_{0};
+  std::atomic<bool> sleeping_{false};
+  std::atomic<std::uint64_t> exported_{0};
+  std::atomic<std::uint64_t> export_failed_{0};
+  std::atomic<std::uint64_t> queue_full_{0};
+};
+
+// The process-wide worker (nullptr before initialisation or when disabled). Never destroyed: the
+// export thread may outlive static destruction when a final flush times out.
+BatchWorker* worker() noexcept;
+void set_worker(BatchWorker* w) noexcept;
+
+// Hands a finished manual span to the export thread (through the calling thread's ring).
+// Takes ownership; times are in ticks (converted on the export thread).
+bool submit_manual_span(SpanData* span, std::uint64_t start_ticks,
+                        std::uint64_t end_ticks) noexcept;
+
+} // namespace autospan::internal

@@ -1,0 +1,474 @@
+// autospan_enter_v1 / autospan_exit_v1: the code every instrumented call runs.
+//
+// Enter: a global flag check, one TLS load, a push onto the shadow stack (three stores and one
+// clock read). Exit: one clock read, a compare against the minimum duration, and only for a kept
+// span a 64-byte record into the thread's ring. Ids are assigned lazily at the first kept
+// descendant, so a dropped call never costs an id. Everything unusual (first call of a thread,
+// sampling of roots, an exception in flight, latch or summary mode, unbalanced exits) goes
+// through the general out-of-line paths below.
+//
+// The token returned by enter is the frame's 1-based depth. An exit whose token is below the
+// current depth proves that the frames above it were skipped (longjmp, exit(), an exception
+// through -fno-exceptions code): they are ended there and marked unfinished.
+#include "clock.h"
+#include "runtime.h"
+
+#include <exception>
+
+namespace autospan::internal {
+
+HotGlobals g_hot;
+
+namespace {
+
+constexpr std::uint32_t kNoParentIndex = ~0u;
+
+// autospan_site::id is written once by register_site (another thread, under its mutex) and read
+// here without a lock: an atomic load (a plain mov on x86).
+inline std::uint32_t site_id_of(const autospan_site* site) noexcept {
+  return __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
+}
+
+inline std::uint32_t kind_of(const autospan_site* site) noexcept {
+  return (site->flags & AUTOSPAN_SITE_KIND_MASK) == AUTOSPAN_SITE_MANUAL ? kFrameScope : kFrameAuto;
+}
+
+void assign_ids(ThreadState* t, std::uint32_t i) noexcept {
+  Frame& f = t->stack[i];
+  if (i > 0 && (t->stack[i - 1].trace_hi | t->stack[i - 1].trace_lo) != 0) {
+    const Frame& p = t->stack[i - 1];
+    f.trace_hi = p.trace_hi;
+    f.trace_lo = p.trace_lo;
+  } else if (i > 0) {
+    // Under a ContextScope of an invalid context: a new trace.
+    f.trace_hi = t->rng.next();
+    f.trace_lo = t->rng.nonzero();
+  } else if (config().env_context.valid()) {
+    f.trace_hi = config().env_context.trace_hi;
+    f.trace_lo = config().env_context.trace_lo;
+  } else {
+    f.trace_hi = t->rng.next();
+    f.trace_lo = t->rng.nonzero();
+  }
+  f.span_id = t->rng.nonzero();
+  f.flags |= kFrameHasIds;
+}
+
+// Which record flags and payload a kept frame needs beyond the defaults.
+void fill_record(ThreadState* t, std::uint32_t i, const Frame& f, std::uint64_t end,
+                 Record& r) noexcept {
+  r.type = RecordType::Span;
+  r.reserved = 0;
+  r.flags = 0;
+  r.site_id = site_id_of(f.site);
+  r.start = f.start;
+  r.end = end;
+  r.span_id = f.span_id;
+  r.trace_hi = f.trace_hi;
+  r.trace_lo = f.trace_lo;
+  r.payload = nullptr;
+  bool remote = false;
+  parent_of(t, i, r.parent_span_id, remote);
+  if (remote)
+    r.flags |= kRecParentRemote;
+}
+
+// Emits frame i as a kept span. The frame is still on the stack (its parent chain is needed).
+void emit_frame(ThreadState* t, std::uint32_t i, std::uint64_t end, std::uint16_t extra_flags,
+                void* payload) noexcept {
+  BusyScope busy;
+  Frame& f = t->stack[i];
+  if (__builtin_expect(site_id_of(f.site) == 0, 0) &&
+      register_site(const_cast<autospan_site*>(f.site)) == 0) {
+    delete static_cast<ExceptionInfo*>(payload);
+    return;
+  }
+  make_kept(t, i);
+  Record r;
+  fill_record(t, i, f, end, r);
+  r.flags |= extra_flags;
+  r.payload = payload;
+  if (!push_record(t, r))
+    delete static_cast<ExceptionInfo*>(payload);
+}
+
+// A sampled-out root: push it (its exit clears the suppression) and trace nothing below it.
+void* enter_suppressing_root(ThreadState* t, autospan_site* site) noexcept {
+  Frame& f = t->stack[0];
+  t->depth = 1;
+  f.site = site;
+  f.flags = kind_of(site) | kFrameSuppress;
+  f.start = now_ticks();
+  t_tls.gate |= kTlsSuppress;
+  return reinterpret_cast<void*>(std::uintptr_t{1});
+}
+
+bool root_is_sampled(ThreadState* t, Frame& f) noexcept {
+  const RuntimeConfig& c = config();
+  if (c.env_context.valid()) {
+    f.trace_hi = c.env_context.trace_hi;
+    f.trace_lo = c.env_context.trace_lo;
+    f.span_id = t->rng.nonzero();
+    f.flags |= kFrameHasIds;
+    return sampler_decide(c.sampler, f.trace_hi, f.trace_lo, true,
+                          (c.env_context.trace_flags & 1) != 0);
+  }
+  if (c.sampler.kind == SamplerKind::AlwaysOn || c.sampler.kind == SamplerKind::ParentBasedAlwaysOn)
+    return true;
+  // The ratio samplers look at the trace id: assign it now (the root only).
+  f.trace_hi = t->rng.next();
+  f.trace_lo = t->rng.nonzero();
+  f.span_id = t->rng.nonzero();
+  f.flags |= kFrameHasIds;
+  return sampler_decide(c.sampler, f.trace_hi, f.trace_lo, false, false);
+}
+
+__attribute__((noinline)) void* enter_general(autospan_site* site) noexcept {
+  std::uint8_t gate = g_hot.gate.load(std::memory_order_acquire);
+  if (gate == kGateUninit) {
+    ensure_initialized();
+    gate = g_hot.gate.load(std::memory_order_acquire);
+  }
+  if (gate != kGateFast && gate != kGateSlow)
+    return nullptr;
+  if (t_tls.gate != 0)
+    return nullptr; // inside the runtime, or inside a sampled-out trace
+  ThreadState* t = t_tls.state;
+  if (t == nullptr) {
+    if (t_tls.dead)
+      return nullptr;
+    BusyScope busy;
+    t = create_thread_state();
+    if (t == nullptr)
+      return nullptr;
+  }
+  std::uint32_t d = t->depth;
+  if (d >= kStackCapacity) {
+    t->dropped_overflow.fetch_add(1, std::memory_order_relaxed);
+    t->depth = d + 1;
+    return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
+  }
+  Frame& f = t->stack[d];
+  f.site = site;
+  f.flags = kind_of(site);
+  f.child_ticks = 0;
+  f.uncaught = (g_hot.exit_mode.load(std::memory_order_relaxed) & kExitUncaught)
+                   ? static_cast<std::uint32_t>(std::uncaught_exceptions())
+                   : 0;
+  if (d == 0 && g_hot.root_slow.load(std::memory_order_relaxed) && !root_is_sampled(t, f))
+    return enter_suppressing_root(t, site);
+  t->depth = d + 1;
+  f.start = now_ticks();
+  return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
+}
+
+// Pops frames above `index` whose exits never came. They are emitted when worth keeping.
+void unwind_abandoned(ThreadState* t, std::uint32_t index, std::uint64_t now) noexcept {
+  std::uint32_t d = t->depth;
+  while (d > index + 1) {
+    --d;
+    if (d >= kStackCapacity) {
+      t->depth = d;
+      continue;
+    }
+    Frame& f = t->stack[d];
+    std::uint32_t kind = f.flags & kFrameKindMask;
+    if (f.flags & kFrameSuppress)
+      t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
+    bool keep = (f.flags & kFrameKeep) || kind == kFrameScope ||
+                now - f.start >= g_hot.min_ticks.load(std::memory_order_relaxed);
+    if ((kind == kFrameAuto || kind == kFrameScope) && keep &&
+        !(f.flags & (kFrameInherited | kFrameSuppress)))
+      emit_frame(t, d, now, kRecUnfinished, nullptr);
+    // Span and context frames belong to objects that may still be alive (a Span moved out of
+    // its scope): they only lose their place on the stack.
+    t->depth = d;
+  }
+}
+
+__attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token,
+                                            std::uint64_t now) noexcept {
+  if (t == nullptr)
+    return;
+  std::uint32_t index = static_cast<std::uint32_t>(token - 1);
+  if (index >= t->depth)
+    return; // already popped by a resynchronisation
+  if (index + 1 < t->depth)
+    unwind_abandoned(t, index, now);
+  if (index >= kStackCapacity) {
+    t->depth = index;
+    return;
+  }
+  Frame& f = t->stack[index];
+  std::uint32_t kind = f.flags & kFrameKindMask;
+  std::uint64_t duration = now - f.start;
+  std::uint8_t mode = g_hot.exit_mode.load(std::memory_order_relaxed);
+
+  if (f.flags & kFrameSuppress) {
+    t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
+    t->depth = index;
+    return;
+  }
+  if (kind != kFrameAuto && kind != kFrameScope) {
+    t->depth = index; // manual Span / context frames end through their own objects
+    return;
+  }
+
+  ExceptionInfo* exc = nullptr;
+  bool error = false;
+  if (t_tls.exit_gate) {
+    error = exception_unwinding(index, f.start, &exc);
+  } else if (mode & kExitUncaught) {
+    error = static_cast<std::uint32_t>(std::uncaught_exceptions()) > f.uncaught;
+    if (error) {
+      BusyScope busy;
+      exc = new (std::nothrow) ExceptionInfo();
+    }
+  }
+
+  if (mode & kExitSummary) {
+    if (index > 0)
+      t->stack[index - 1].child_ticks += duration;
+  }
+
+  bool keep;
+  if (f.flags & kFrameInherited) {
+    keep = false; // the parent process owns this span
+  } else if (kind == kFrameScope || (f.flags & kFrameKeep) || error) {
+    keep = true;
+  } else if (mode & kExitLatch) {
+    auto* state = reinterpret_cast<unsigned*>(&const_cast<autospan_site*>(f.site)->state);
+    if (__atomic_load_n(state, __ATOMIC_RELAXED) & kSiteLatched) {
+      keep = true;
+    } else {
+      keep = false;
+      if (duration >= g_hot.min_ticks.load(std::memory_order_relaxed))
+        __atomic_fetch_or(state, kSiteLatched, __ATOMIC_RELAXED);
+    }
+  } else {
+    keep = duration >= g_hot.min_ticks.load(std::memory_order_relaxed);
+  }
+
+  if (keep) {
+    emit_frame(t, index, now, error ? kRecError : 0, exc);
+  } else {
+    delete exc;
+    if ((mode & kExitSummary) && !(f.flags & kFrameInherited)) {
+      // The summary counts calls the filter dropped; no span leaves for them.
+      BusyScope busy;
+      if (site_id_of(f.site) != 0 || register_site(const_cast<autospan_site*>(f.site)) != 0) {
+        Record r{};
+        r.type = RecordType::SiteStat;
+        r.flags = kRecFiltered;
+        r.site_id = site_id_of(f.site);
+        r.start = f.start;
+        r.end = now;
+        r.span_id = f.child_ticks;
+        push_record(t, r);
+      }
+    }
+  }
+  if ((mode & kExitSummary) && keep) {
+    // The worker needs self time for kept spans too: it travels in an extra SiteStat record.
+    BusyScope busy;
+    Record r{};
+    r.type = RecordType::SiteStat;
+    r.site_id = site_id_of(f.site);
+    r.start = f.start;
+    r.end = now;
+    r.span_id = f.child_ticks;
+    push_record(t, r);
+  }
+  t->depth = index;
+}
+
+// The common kept span: an automatic frame with a registered site whose parent already has ids
+// (or which is a root), an allocated ring with room. Writes the record in place; anything else
+// goes through exit_general.
+__attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
+                                         std::uint64_t now) noexcept {
+  const std::uint32_t i = static_cast<std::uint32_t>(token - 1);
+  Frame& f = t->stack[i];
+  const std::uint32_t site_id = site_id_of(f.site);
+  const std::uint64_t h = t->head_local;
+  const std::uint64_t cap = std::uint64_t{t->ring_mask} + 1;
+  if (__builtin_expect(site_id == 0 || t->ring == nullptr || h - t->cached_tail >= cap, 0))
+    return exit_general(t, token, now);
+  std::uint64_t parent_id;
+  std::uint16_t flags = 0;
+  if (i > 0) {
+    Frame& p = t->stack[i - 1];
+    if (!(f.flags & kFrameHasIds)) {
+      if (__builtin_expect((p.flags & (kFrameHasIds | kFrameKeep)) == (kFrameHasIds | kFrameKeep) &&
+                               (p.trace_hi | p.trace_lo) != 0,
+                           1)) {
+        f.trace_hi = p.trace_hi;
+        f.trace_lo = p.trace_lo;
+        f.span_id = t->rng.nonzero();
+        f.flags |= kFrameHasIds;
+      } else {
+        make_kept(t, i);
+      }
+    } else if (!(p.flags & kFrameKeep)) {
+      make_kept(t, i);
+    }
+    parent_id = p.span_id;
+    if (p.flags & kFrameRemote)
+      flags |= kRecParentRemote;
+  } else {
+    if (!(f.flags & kFrameHasIds))
+      assign_ids(t, 0);
+    bool remote = false;
+    parent_of(t, 0, parent_id, remote);
+    if (remote)
+      flags |= kRecParentRemote;
+  }
+  Record& r = t->ring[h & t->ring_mask];
+  r.type = RecordType::Span;
+  r.reserved = 0;
+  r.flags = flags;
+  r.site_id = site_id;
+  r.start = f.start;
+  r.end = now;
+  r.span_id = f.span_id;
+  r.parent_span_id = parent_id;
+  r.trace_hi = f.trace_hi;
+  r.trace_lo = f.trace_lo;
+  r.payload = nullptr;
+  ring_publish(t, h);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  t->depth = i;
+}
+
+} // namespace
+
+void parent_of(const ThreadState* t, std::uint32_t i, std::uint64_t& span_id,
+               bool& remote) noexcept {
+  if (i == 0) {
+    const ContextValue& env = config().env_context;
+    span_id = env.valid() ? env.span_id : 0;
+    remote = env.valid();
+    return;
+  }
+  const Frame& p = t->stack[i - 1];
+  span_id = p.span_id;
+  remote = (p.flags & kFrameRemote) != 0;
+}
+
+void make_kept(ThreadState* t, std::uint32_t i) noexcept {
+  Frame* s = t->stack;
+  std::uint32_t first = i + 1; // lowest frame in [0, i] without ids
+  for (std::uint32_t j = i + 1; j-- > 0;) {
+    if (s[j].flags & kFrameHasIds)
+      break;
+    first = j;
+  }
+  for (std::uint32_t m = first; m <= i; ++m)
+    assign_ids(t, m);
+  for (std::uint32_t m = i; m-- > 0;) {
+    if (s[m].flags & kFrameKeep)
+      break;
+    s[m].flags |= kFrameKeep;
+  }
+}
+
+std::uint32_t push_frame(ThreadState* t, const Frame& f) noexcept {
+  std::uint32_t d = t->depth;
+  if (d >= kStackCapacity)
+    return kNoParentIndex;
+  t->stack[d] = f;
+  t->depth = d + 1;
+  return d;
+}
+
+void pop_frame(ThreadState* t, std::uint32_t index, std::uint64_t now) noexcept {
+  if (index >= t->depth)
+    return;
+  if (index + 1 < t->depth)
+    unwind_abandoned(t, index, now);
+  if (t->stack[index].flags & kFrameSuppress)
+    t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
+  t->depth = index;
+}
+
+ThreadState* current_thread_state() noexcept {
+  ThreadState* t = t_tls.state;
+  if (t != nullptr || t_tls.dead)
+    return t;
+  ensure_initialized();
+  return create_thread_state();
+}
+
+void end_open_frames_at_exit() noexcept {
+  ThreadState* t = t_tls.state;
+  if (t == nullptr || t->depth == 0)
+    return;
+  std::uint64_t now = now_ticks();
+  unwind_abandoned(t, 0, now);
+  // Frame 0 itself: unwind_abandoned stops above it.
+  Frame& f = t->stack[0];
+  std::uint32_t kind = f.flags & kFrameKindMask;
+  if ((kind == kFrameAuto || kind == kFrameScope) &&
+      !(f.flags & (kFrameInherited | kFrameSuppress)))
+    emit_frame(t, 0, now, kRecUnfinished, nullptr);
+  t->depth = 0;
+}
+
+} // namespace autospan::internal
+
+using autospan::internal::g_hot;
+using autospan::internal::t_tls;
+
+extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v1(autospan_site* site) noexcept {
+  namespace ai = autospan::internal;
+  if (__builtin_expect(g_hot.gate.load(std::memory_order_relaxed) != ai::kGateFast, 0)) {
+    if (g_hot.gate.load(std::memory_order_relaxed) == ai::kGateDisabled)
+      return nullptr;
+    return ai::enter_general(site);
+  }
+  ai::ThreadState* t = t_tls.state;
+  if (__builtin_expect(t == nullptr || t_tls.gate != 0, 0))
+    return ai::enter_general(site);
+  std::uint32_t d = t->depth;
+  // One unsigned compare covers both "root" (d == 0 wraps) and "stack full".
+  if (__builtin_expect(d - 1 >= ai::kStackCapacity - 1, 0)) {
+    if (d != 0 || g_hot.root_slow.load(std::memory_order_relaxed))
+      return ai::enter_general(site);
+  }
+  // Publish the depth before filling the frame: a signal handler that runs instrumented code
+  // between the two then uses the next slot instead of overwriting this one.
+  t->depth = d + 1;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  ai::Frame& f = t->stack[d];
+  f.site = site;
+  f.flags = ai::kind_of(site);
+  f.start = ai::now_ticks();
+  return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
+}
+
+extern "C" AUTOSPAN_ABI_EXPORT void autospan_exit_v1(void** token) noexcept {
+  namespace ai = autospan::internal;
+  std::uintptr_t tok = reinterpret_cast<std::uintptr_t>(*token);
+  if (tok == 0)
+    return;
+  std::uint64_t now = ai::now_ticks();
+  ai::ThreadState* t = t_tls.state;
+  if (__builtin_expect(t == nullptr || tok != t->depth || t_tls.exit_gate != 0 ||
+                           g_hot.exit_mode.load(std::memory_order_relaxed) != 0 ||
+                           tok > ai::kStackCapacity,
+                       0))
+    return ai::exit_general(t, tok, now);
+  ai::Frame& f = t->stack[tok - 1];
+  // The common drop: an auto frame without a kept descendant, shorter than the minimum.
+  if (f.flags == ai::kFrameAuto) {
+    if (now - f.start < g_hot.min_ticks.load(std::memory_order_relaxed)) {
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+      t->depth = static_cast<std::uint32_t>(tok - 1);
+      return;
+    }
+    return ai::exit_keep(t, tok, now);
+  }
+  if ((f.flags & ~(ai::kFrameHasIds | ai::kFrameKeep)) == ai::kFrameAuto)
+    return ai::exit_keep(t, tok, now);
+  return ai::exit_general(t, tok, now);
+}

@@ -1,0 +1,184 @@
+#include "thread_state.h"
+
+#include "clock.h"
+#include "runtime.h"
+#include "runtime_internal.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <pthread.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace autospan::internal {
+
+__thread TlsBlock t_tls __attribute__((tls_model("initial-exec"))) = {nullptr, 0, 0, 0, {}};
+
+namespace {
+
+std::mutex g_registry_mutex;
+ThreadState* g_registry_head = nullptr;
+std::atomic<std::size_t> g_ring_capacity{2048};
+pthread_key_t g_exit_key;
+std::once_flag g_exit_key_once;
+
+// Runs when the thread exits (after its C++ thread_local destructors, which may still trace).
+// The state is handed to the export thread, which drains and frees it.
+void on_thread_exit(void* p) {
+  auto* t = static_cast<ThreadState*>(p);
+  if (t == nullptr || t_tls.state != t)
+    return;
+  t_tls.state = nullptr;
+  t_tls.dead = 1;
+  release_thread_baggage();
+  t->exited.store(true, std::memory_order_release);
+  worker_wake();
+}
+
+std::size_t round_up_pow2(std::size_t v) {
+  std::size_t p = 64;
+  while (p < v)
+    p <<= 1;
+  return p;
+}
+
+} // namespace
+
+void IdRng::seed() noexcept {
+  if (getrandom(s, sizeof s, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof s)) {
+    // No entropy yet (very early boot): mix what differs between threads and processes.
+    std::uint64_t x = reinterpret_cast<std::uintptr_t>(this) ^
+                      (static_cast<std::uint64_t>(getpid()) << 32) ^ realtime_ns();
+    for (auto& w : s) {
+      // splitmix64
+      x += 0x9e3779b97f4a7c15ull;
+      std::uint64_t z = x;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+      w = z ^ (z >> 31);
+    }
+  }
+  if ((s[0] | s[1] | s[2] | s[3]) == 0)
+    s[0] = 1;
+}
+
+void set_ring_capacity(std::size_t records) noexcept {
+  g_ring_capacity.store(round_up_pow2(records), std::memory_order_relaxed);
+}
+
+ThreadState* create_thread_state() noexcept {
+  if (t_tls.dead)
+    return nullptr;
+  std::call_once(g_exit_key_once, [] { pthread_key_create(&g_exit_key, on_thread_exit); });
+  auto* t = new (std::nothrow) ThreadState();
+  if (t == nullptr)
+    return nullptr;
+  t->stack = static_cast<Frame*>(std::calloc(kStackCapacity, sizeof(Frame)));
+  if (t->stack == nullptr) {
+    delete t;
+    return nullptr;
+  }
+  t->rng.seed();
+  t->tid = static_cast<std::uint64_t>(syscall(SYS_gettid));
+  char name[16] = {};
+  if (pthread_getname_np(pthread_self(), name, sizeof name) == 0)
+    std::memcpy(t->thread_name, name, sizeof name);
+  t->generation = fork_generation();
+  {
+    std::lock_guard<std::mutex> lock(g_registry_mutex);
+    t->next = g_registry_head;
+    g_registry_head = t;
+  }
+  pthread_setspecific(g_exit_key, t);
+  t_tls.state = t;
+  return t;
+}
+
+void registry_lock() noexcept {
+  g_registry_mutex.lock();
+}
+
+void registry_unlock() noexcept {
+  g_registry_mutex.unlock();
+}
+
+bool push_record(ThreadState* t, const Record& r) noexcept {
+  if (__builtin_expect(g_worker_start_pending.load(std::memory_order_relaxed), 0))
+    maybe_start_worker();
+  if (__builtin_expect(t->ring == nullptr, 0)) {
+    std::size_t cap = g_ring_capacity.load(std::memory_order_relaxed);
+    void* mem = nullptr;
+    if (posix_memalign(&mem, 64, cap * sizeof(Record)) != 0) {
+      t->dropped_full.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    t->ring = static_cast<Record*>(mem);
+    t->ring_mask = static_cast<std::uint32_t>(cap - 1);
+  }
+  const std::uint64_t cap = std::uint64_t{t->ring_mask} + 1;
+  std::uint64_t h = t->head_local;
+  if (h - t->cached_tail >= cap) {
+    t->cached_tail = t->tail.load(std::memory_order_acquire);
+    if (h - t->cached_tail >= cap) {
+      t->dropped_full.fetch_add(1, std::memory_order_relaxed);
+      worker_wake();
+      return false;
+    }
+  }
+  t->ring[h & t->ring_mask] = r;
+  // The slots a few records ahead were last read by the export thread on another core: ask for
+  // them in exclusive state now, so the write then does not wait for the invalidation.
+  __builtin_prefetch(&t->ring[(h + 8) & t->ring_mask], 1, 3);
+  ring_publish(t, h);
+  return true;
+}
+
+void registry_collect(std::vector<ThreadState*>& live, std::vector<ThreadState*>& exited) {
+  live.clear();
+  std::lock_guard<std::mutex> lock(g_registry_mutex);
+  ThreadState** link = &g_registry_head;
+  while (ThreadState* t = *link) {
+    if (t->exited.load(std::memory_order_acquire)) {
+      *link = t->next;
+      exited.push_back(t);
+      continue;
+    }
+    live.push_back(t);
+    link = &t->next;
+  }
+}
+
+void destroy_thread_state(ThreadState* t) noexcept {
+  std::free(t->ring);
+  std::free(t->stack);
+  delete t;
+}
+
+void registry_after_fork_child() noexcept {
+  // Only the forking thread exists in the child. The other states are leaked, not freed: their
+  // threads may have been interrupted half-way through a write, and their records belong to the
+  // parent.
+  ThreadState* self = t_tls.state;
+  g_registry_head = nullptr;
+  if (self) {
+    self->next = nullptr;
+    std::uint64_t h = self->head.load(std::memory_order_relaxed);
+    self->tail.store(h, std::memory_order_relaxed);
+    self->cached_tail = h;
+    self->dropped_full.store(0, std::memory_order_relaxed);
+    self->dropped_overflow.store(0, std::memory_order_relaxed);
+    self->worker_baggage = nullptr;
+    self->tid = static_cast<std::uint64_t>(syscall(SYS_gettid));
+    self->rng.seed();
+    self->generation = fork_generation();
+    // Spans open across fork() are emitted by the parent; children opened here refer to them.
+    for (std::uint32_t i = 0; i < self->depth && i < kStackCapacity; ++i)
+      self->stack[i].flags |= kFrameInherited;
+    g_registry_head = self;
+  }
+}
+
+} // namespace autospan::internal

@@ -1,0 +1,185 @@
+// Per-thread state: the shadow stack of open spans (application thread only) and the bounded SPSC
+// ring of finished-span records (application thread -> export thread).
+//
+// Memory ordering: the ring's `head` is written only by the owning thread (release) and `tail`
+// only by the export thread (release); each side reads the other's index with acquire. Nothing
+// else crosses threads except the `exited` handover flag and relaxed statistics counters.
+#pragma once
+
+#include <autospan/detail/abi.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace autospan::internal {
+
+// Frame kinds (Frame::flags & kFrameKindMask).
+enum : std::uint32_t {
+  kFrameAuto = 0,    // plugin / AUTOSPAN_FUNCTION site
+  kFrameScope = 1,   // AUTOSPAN_SCOPE site: never dropped by the min-duration filter
+  kFrameSpan = 2,    // autospan::Span object (Frame::extra -> SpanState)
+  kFrameContext = 3, // ContextScope: a parent context, not a span of this thread
+  kFrameKindMask = 3,
+
+  kFrameHasIds = 1u << 2,     // span_id / trace id valid
+  kFrameKeep = 1u << 3,       // a descendant was kept: keep this one whatever its duration
+  kFrameSuppress = 1u << 4,   // sampled-out root or unsampled context: children are suppressed
+  kFrameInherited = 1u << 5,  // open across fork() in the child: the parent process emits it
+  kFrameRemote = 1u << 6,     // context frame whose span lives in another process
+  kFrameError = 1u << 7,      // an exception left the function (set on the slow exit path)
+  kFrameBaggage = 1u << 8,    // context frame that replaced the thread's baggage
+  kFrameTraceState = 1u << 9, // extra points to an interned tracestate (context frames)
+};
+
+struct Frame {
+  const autospan_site* site;
+  std::uint64_t start; // ticks
+  std::uint64_t span_id;
+  std::uint32_t flags;
+  std::uint32_t uncaught; // std::uncaught_exceptions() at entry (only without __cxa_throw hook)
+  std::uint64_t trace_hi;
+  std::uint64_t trace_lo;
+  void* extra;               // SpanState* (kFrameSpan), ContextState* (kFrameContext)
+  std::uint64_t child_ticks; // AUTOSPAN_SUMMARY: time spent in direct children
+};
+static_assert(sizeof(Frame) == 64, "one cache line per frame");
+
+enum class RecordType : std::uint8_t {
+  Span = 1,       // an auto or AUTOSPAN_SCOPE span
+  ManualSpan = 2, // payload: SpanData* built by autospan::Span (ownership passes to the worker)
+  Baggage = 3,    // payload: BaggageSnapshot* current from here on for this thread
+  SiteStat = 4,   // AUTOSPAN_SUMMARY only: a call that the min-duration filter dropped
+};
+
+enum : std::uint16_t {
+  kRecError = 1u << 0,         // status ERROR; payload may hold an ExceptionInfo*
+  kRecUnfinished = 1u << 1,    // ended by the runtime (exit(), longjmp), not by the function
+  kRecParentRemote = 1u << 2,  // parent span is in another process
+  kRecFiltered = 1u << 3,      // summary only: not exported
+  kRecEnvTraceState = 1u << 4, // trace continues TRACEPARENT: carry TRACESTATE
+  kRecTraceState = 1u << 5,    // payload2-less: tracestate interned, index in aux
+};
+
+struct Record {
+  RecordType type;
+  std::uint8_t reserved;
+  std::uint16_t flags;
+  std::uint32_t site_id; // registered site index (Span / SiteStat)
+  std::uint64_t start;   // ticks
+  std::uint64_t end;     // ticks
+  std::uint64_t span_id;
+  std::uint64_t parent_span_id;
+  std::uint64_t trace_hi;
+  std::uint64_t trace_lo;
+  void* payload;
+};
+static_assert(sizeof(Record) == 64, "one cache line per record");
+
+// Small, fast PRNG for ids (xoshiro256**), seeded from getrandom per thread.
+struct IdRng {
+  std::uint64_t s[4];
+  void seed() noexcept;
+  std::uint64_t next() noexcept {
+    const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const std::uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+  }
+  std::uint64_t nonzero() noexcept {
+    std::uint64_t v;
+    do
+      v = next();
+    while (v == 0);
+    return v;
+  }
+
+private:
+  static std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
+};
+
+constexpr std::uint32_t kStackCapacity = 1024;
+
+struct ThreadState {
+  // --- owning thread ---
+  std::uint32_t depth = 0; // may exceed kStackCapacity (frames beyond it are not recorded)
+  std::uint32_t ring_mask = 0;
+  Frame* stack = nullptr;
+  Record* ring = nullptr; // allocated on the first record
+  std::uint64_t head_local = 0;
+  std::uint64_t cached_tail = 0;
+  IdRng rng{};
+  std::uint64_t tid = 0;
+  std::uint64_t generation = 0; // fork generation this state belongs to
+
+  // --- shared ---
+  alignas(64) std::atomic<std::uint64_t> head{0};
+  std::atomic<std::uint64_t> dropped_full{0};     // ring full
+  std::atomic<std::uint64_t> dropped_overflow{0}; // shadow stack deeper than kStackCapacity
+  std::atomic<bool> exited{false};
+  char thread_name[16] = {};   // written before the state is published; "" = not set
+  ThreadState* next = nullptr; // registry list (guarded by the registry mutex)
+
+  // --- export thread ---
+  alignas(64) std::atomic<std::uint64_t> tail{0};
+  void* worker_baggage = nullptr; // BaggageSnapshot* current for this thread's records
+};
+
+// Per-thread word block in initial-exec TLS: the hot path reads it with one %fs-relative load.
+struct TlsBlock {
+  ThreadState* state;
+  std::uint8_t gate;      // enter: nonzero -> slow path (kGate*)
+  std::uint8_t exit_gate; // exit: nonzero -> slow path (exception in flight)
+  std::uint8_t dead;      // the thread is past its TLS destructors: record nothing more
+  std::uint8_t pad[5];
+};
+enum : std::uint8_t {
+  kTlsBusy = 1u << 0,     // inside the runtime: instrumented calls from here are not traced
+  kTlsSuppress = 1u << 1, // inside a sampled-out trace
+};
+
+// __thread, not thread_local: a POD with constant initialisation needs no TLS wrapper call, and
+// initial-exec makes each access one %fs-relative load.
+extern __thread TlsBlock t_tls __attribute__((tls_model("initial-exec")));
+
+// Creates, registers and installs this thread's state. nullptr when the thread is exiting or
+// memory is exhausted.
+ThreadState* create_thread_state() noexcept;
+
+// Appends a record; drops and counts when the ring is full; wakes the worker when the ring
+// crosses half full. The caller has set kTlsBusy when it may allocate (first ring allocation).
+bool push_record(ThreadState* t, const Record& r) noexcept;
+
+// After writing slot `h`: publishes it and, when the ring looks at least half full, re-reads the
+// consumer's index (one shared cache line read per half ring) and wakes the export thread if it
+// really is; never takes a lock.
+void worker_wake() noexcept;
+inline void ring_publish(ThreadState* t, std::uint64_t h) noexcept {
+  const std::uint64_t cap = std::uint64_t{t->ring_mask} + 1;
+  t->head_local = h + 1;
+  t->head.store(h + 1, std::memory_order_release);
+  if (__builtin_expect(h + 1 - t->cached_tail >= cap / 2, 0)) {
+    t->cached_tail = t->tail.load(std::memory_order_acquire);
+    // While the export thread catches up, wake it again at most every eighth of the ring.
+    if (h + 1 - t->cached_tail >= cap / 2 && ((h + 1) & (cap / 8 - 1)) == 0)
+      worker_wake();
+  }
+}
+
+// Registry (export thread side). States of exited threads are unlinked by registry_collect and
+// belong to the caller from then on (drain, then destroy_thread_state).
+void registry_collect(std::vector<ThreadState*>& live, std::vector<ThreadState*>& exited);
+void destroy_thread_state(ThreadState* t) noexcept;
+// In a fork child: drops every other thread's state (those threads do not exist here) and empties
+// the current thread's ring (its records belong to the parent).
+void registry_after_fork_child() noexcept;
+// Ring capacity in records for rings allocated from now on (power of two).
+void set_ring_capacity(std::size_t records) noexcept;
+
+} // namespace autospan::internal

@@ -1,0 +1,525 @@
+#include "http_transport.h"
+
+#include "../log.h"
+#include "gzip.h"
+
+#include <autospan/version.h>
+
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <string_view>
+#include <thread>
+
+namespace autospan::internal {
+namespace {
+
+constexpr std::size_t kMaxResponseBody = 64 * 1024;
+constexpr std::size_t kMaxLoggedBody = 200;
+constexpr auto kWarnInterval = std::chrono::seconds(60);
+
+// curl_global_init is not thread-safe before curl 7.84 and is called implicitly by
+// curl_easy_init: do it exactly once, before any handle exists. Never curl_global_cleanup: other
+// code in the process may use libcurl, and a process exiting does not need it. A forked child
+// inherits the initialised state, which stays valid.
+bool curl_global_ready() noexcept {
+  static std::once_flag once;
+  static bool ok = false;
+  std::call_once(once, [] { ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; });
+  return ok;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+// scheme://host[:port]/path, without user info, query or fragment (they may carry credentials).
+std::string make_display_url(const std::string& url) {
+  std::size_t scheme_end = url.find("://");
+  std::size_t authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  std::size_t path = url.find_first_of("/?#", authority);
+  std::size_t at = url.rfind('@', path == std::string::npos ? url.size() : path);
+  std::string out = url.substr(0, authority);
+  std::size_t host = at != std::string::npos && at >= authority ? at + 1 : authority;
+  std::size_t end = url.find_first_of("?#", authority);
+  out += url.substr(host, end == std::string::npos ? std::string::npos : end - host);
+  return out;
+}
+
+// Milliseconds to wait per a Retry-After value (delay-seconds or HTTP-date), or -1.
+long long parse_retry_after(std::string_view value) {
+  value = trim(value);
+  if (value.empty())
+    return -1;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9)
+      return 999999999000LL;
+    return std::stoll(std::string(value)) * 1000;
+  }
+  std::string copy(value);
+  time_t when = curl_getdate(copy.c_str(), nullptr);
+  if (when == -1)
+    return -1;
+  time_t now = std::time(nullptr);
+  return when > now ? static_cast<long long>(when - now) * 1000 : 0;
+}
+
+bool retryable_http(long status) {
+  return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+bool retryable_curl(CURLcode rc) {
+  switch (rc) {
+  case CURLE_COULDNT_RESOLVE_PROXY:
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_CONNECT:
+  case CURLE_OPERATION_TIMEDOUT:
+  case CURLE_SEND_ERROR:
+  case CURLE_RECV_ERROR:
+  case CURLE_GOT_NOTHING:
+  case CURLE_PARTIAL_FILE:
+  case CURLE_SSL_CONNECT_ERROR: // also a reset during the handshake; bad certs have own codes
+  case CURLE_HTTP2:
+  case CURLE_HTTP2_STREAM:
+    return true;
+  default:
+    return false;
+  }
+}
+
+// gRPC status codes OTLP/gRPC treats as transient.
+bool retryable_grpc(int code) {
+  switch (code) {
+  case 1:  // CANCELLED
+  case 4:  // DEADLINE_EXCEEDED
+  case 8:  // RESOURCE_EXHAUSTED
+  case 10: // ABORTED
+  case 11: // OUT_OF_RANGE
+  case 14: // UNAVAILABLE
+  case 15: // DATA_LOSS
+    return true;
+  default:
+    return false;
+  }
+}
+
+// Printable ASCII only, bounded: collector messages end up in the program's stderr.
+std::string excerpt(const std::string& body) {
+  std::string out;
+  for (char c : body) {
+    if (out.size() >= kMaxLoggedBody) {
+      out += "...";
+      break;
+    }
+    out += (c >= 0x20 && c < 0x7f) ? c : ' ';
+  }
+  return out;
+}
+
+// grpc-message is percent-encoded.
+std::string percent_decode(std::string_view s) {
+  auto hex = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+      continue;
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+} // namespace
+
+bool curl_supports_http2() noexcept {
+  if (!curl_global_ready())
+    return false;
+  const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+  return info != nullptr && (info->features & CURL_VERSION_HTTP2) != 0;
+}
+
+struct HttpTransport::Impl {
+  CURL* curl = nullptr;
+  pid_t owner = 0;
+  curl_slist* headers_plain = nullptr;
+  curl_slist* headers_gzip = nullptr;
+  GzipCompressor gzip;
+  std::vector<std::uint8_t> compressed;
+  std::vector<std::uint8_t> framed; // gRPC only
+  char errbuf[CURL_ERROR_SIZE] = {};
+
+  // Captured from the current response.
+  std::string body;
+  std::string content_type;
+  std::string retry_after;
+  std::string grpc_status;
+  std::string grpc_message;
+
+  // Log throttling: the first failure of a streak is a warning, repeats at most once a minute.
+  int failure_streak = 0;
+  std::chrono::steady_clock::time_point last_warn{};
+
+  ~Impl() {
+    // In a forked child the handle's connection (and TLS session) belongs to the parent:
+    // cleaning it up could send a TLS close_notify on the parent's socket. Leak it instead.
+    if (curl != nullptr && owner == getpid())
+      curl_easy_cleanup(curl);
+    curl_slist_free_all(headers_plain);
+    curl_slist_free_all(headers_gzip);
+  }
+
+  void reset_response() {
+    body.clear();
+    content_type.clear();
+    retry_after.clear();
+    grpc_status.clear();
+    grpc_message.clear();
+  }
+
+  static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    std::size_t len = size * n;
+    std::size_t room = kMaxResponseBody - std::min(kMaxResponseBody, self->body.size());
+    self->body.append(data, std::min(len, room));
+    return len; // the rest is read and discarded, so the connection stays reusable
+  }
+
+  static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    std::size_t len = size * n;
+    std::string_view line(data, len);
+    if (line.size() >= 5 && line.compare(0, 5, "HTTP/") == 0) {
+      // A new response head (after a 100 Continue, or on a retried connection).
+      self->reset_response();
+      return len;
+    }
+    std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos)
+      return len;
+    std::string_view name = trim(line.substr(0, colon));
+    std::string_view value = trim(line.substr(colon + 1));
+    if (iequals(name, "content-type"))
+      self->content_type.assign(value);
+    else if (iequals(name, "retry-after"))
+      self->retry_after.assign(value);
+    else if (iequals(name, "grpc-status"))
+      self->grpc_status.assign(value);
+    else if (iequals(name, "grpc-message"))
+      self->grpc_message.assign(value);
+    return len;
+  }
+};
+
+HttpTransport::HttpTransport(HttpTransportOptions options)
+    : options_(std::move(options)), display_url_(make_display_url(options_.url)), impl_(new Impl),
+      rng_(static_cast<std::minstd_rand::result_type>(
+          std::chrono::steady_clock::now().time_since_epoch().count() ^ getpid())) {}
+
+HttpTransport::~HttpTransport() = default;
+
+std::unique_ptr<HttpTransport> HttpTransport::create(HttpTransportOptions options,
+                                                     std::string& error) {
+  const std::string& url = options.url;
+  bool https = url.compare(0, 8, "https://") == 0;
+  if (!https && url.compare(0, 7, "http://") != 0) {
+    error = "endpoint must start with http:// or https://";
+    return nullptr;
+  }
+  if (!curl_global_ready()) {
+    error = "libcurl initialisation failed";
+    return nullptr;
+  }
+  if (options.grpc && !curl_supports_http2()) {
+    error = "grpc not supported in this build (libcurl without HTTP/2)";
+    return nullptr;
+  }
+  std::unique_ptr<HttpTransport> t(new HttpTransport(std::move(options)));
+  // Build both header lists once; values are copied into curl's lists and never logged.
+  auto build = [&](bool gzip) {
+    curl_slist* list = nullptr;
+    auto add = [&](const std::string& line) {
+      curl_slist* next = curl_slist_append(list, line.c_str());
+      if (next != nullptr)
+        list = next;
+    };
+    add("Content-Type: " + t->options_.content_type);
+    if (gzip)
+      add(t->options_.grpc ? "grpc-encoding: gzip" : "Content-Encoding: gzip");
+    if (t->options_.grpc) {
+      add("te: trailers");
+      add("grpc-accept-encoding: identity");
+    }
+    add("Expect:"); // no 100-continue round trip for large bodies
+    for (const auto& h : t->options_.headers) {
+      // "Name:" alone would make curl remove a header; "Name;" sends it empty.
+      add(h.second.empty() ? h.first + ";" : h.first + ": " + h.second);
+    }
+    return list;
+  };
+  // CR, LF or NUL in a header would let a configured value inject other headers (or cut the
+  // request): such headers are dropped. Only the name is logged.
+  auto& headers = t->options_.headers;
+  for (auto it = headers.begin(); it != headers.end();) {
+    auto bad = [](const std::string& s) {
+      return s.find_first_of(std::string("\r\n\0", 3)) != std::string::npos;
+    };
+    if (bad(it->first) || bad(it->second) || it->first.empty() ||
+        it->first.find(':') != std::string::npos) {
+      std::string name = bad(it->first) ? std::string("(unprintable name)") : it->first;
+      AUTOSPAN_LOG(Warn, "ignoring OTLP header '%s': invalid name or value", name.c_str());
+      it = headers.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  t->impl_->headers_plain = build(false);
+  t->impl_->headers_gzip = build(true);
+  if (!t->ensure_handle()) {
+    error = "curl_easy_init failed";
+    return nullptr;
+  }
+  return t;
+}
+
+bool HttpTransport::ensure_handle() noexcept {
+  Impl& im = *impl_;
+  pid_t self = getpid();
+  if (im.curl != nullptr && im.owner != self)
+    im.curl = nullptr; // inherited across fork(): see ~Impl
+  if (im.curl != nullptr)
+    return true;
+  CURL* c = curl_easy_init();
+  if (c == nullptr)
+    return false;
+  im.curl = c;
+  im.owner = self;
+  curl_easy_setopt(c, CURLOPT_URL, options_.url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); // no SIGALRM-based DNS timeouts in a host process
+  curl_easy_setopt(c, CURLOPT_POST, 1L);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, im.errbuf);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "autospan/" AUTOSPAN_VERSION_STRING);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Impl::on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &im);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &Impl::on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &im);
+  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options_.ca_file.empty())
+    curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (!options_.client_cert_file.empty())
+    curl_easy_setopt(c, CURLOPT_SSLCERT, options_.client_cert_file.c_str());
+  if (!options_.client_key_file.empty())
+    curl_easy_setopt(c, CURLOPT_SSLKEY, options_.client_key_file.c_str());
+  if (options_.grpc) {
+    bool https = options_.url.compare(0, 8, "https://") == 0;
+    curl_easy_setopt(
+        c, CURLOPT_HTTP_VERSION,
+        static_cast<long>(https ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE));
+    // libcurl before 8.0 (Debian 12 has 7.88) fails the second POST on a reused HTTP/2
+    // connection with CURLE_HTTP2 before sending anything: one connection per export there.
+    const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+    if (info == nullptr || info->version_num < 0x080000)
+      curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+  } else {
+    curl_easy_setopt(c, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  }
+  return true;
+}
+
+void HttpTransport::close() noexcept {
+  Impl& im = *impl_;
+  if (im.curl != nullptr && im.owner == getpid())
+    curl_easy_cleanup(im.curl);
+  im.curl = nullptr;
+}
+
+std::string HttpTransport::redacted(std::string text) const {
+  redact(text);
+  return text;
+}
+
+void HttpTransport::redact(std::string& text) const {
+  for (const auto& h : options_.headers) {
+    const std::string& v = h.second;
+    if (v.size() < 3)
+      continue;
+    for (std::size_t at = text.find(v); at != std::string::npos; at = text.find(v, at + 10))
+      text.replace(at, v.size(), "[REDACTED]");
+  }
+}
+
+SendResult HttpTransport::send(const std::uint8_t* data, std::size_t size,
+                               std::chrono::steady_clock::time_point deadline) noexcept {
+  using namespace std::chrono;
+  SendResult result;
+  try {
+    Impl& im = *impl_;
+    if (!ensure_handle()) {
+      AUTOSPAN_LOG(Warn, "export to %s failed: cannot create a libcurl handle",
+                   display_url_.c_str());
+      return result;
+    }
+    CURL* c = im.curl;
+    const std::uint8_t* body = data;
+    std::size_t body_size = size;
+    curl_slist* headers = im.headers_plain;
+    bool compressed = options_.gzip && im.gzip.compress(data, size, im.compressed);
+    if (compressed) {
+      body = im.compressed.data();
+      body_size = im.compressed.size();
+      headers = im.headers_gzip;
+    }
+    if (options_.grpc) {
+      // Length-prefixed message: compressed flag, then the length as 4 bytes big-endian.
+      std::uint32_t n = static_cast<std::uint32_t>(body_size);
+      im.framed.resize(5 + body_size);
+      im.framed[0] = compressed ? 1 : 0;
+      im.framed[1] = static_cast<std::uint8_t>(n >> 24);
+      im.framed[2] = static_cast<std::uint8_t>(n >> 16);
+      im.framed[3] = static_cast<std::uint8_t>(n >> 8);
+      im.framed[4] = static_cast<std::uint8_t>(n);
+      if (body_size != 0)
+        std::memcpy(im.framed.data() + 5, body, body_size);
+      body = im.framed.data();
+      body_size = im.framed.size();
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_size));
+
+    const RetryPolicy& policy = options_.retry;
+    duration<double, std::milli> backoff = policy.initial_backoff;
+    std::string last_error;
+    for (int attempt = 1;; ++attempt) {
+      auto remaining = duration_cast<milliseconds>(deadline - steady_clock::now());
+      if (remaining.count() <= 0) {
+        result.result = ExportResult::RetryExhausted;
+        if (last_error.empty())
+          last_error = "export timeout reached before the first attempt";
+        break;
+      }
+      im.reset_response();
+      im.errbuf[0] = '\0';
+      curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining.count()));
+      curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(remaining.count()));
+      CURLcode rc = curl_easy_perform(c);
+      long status = 0;
+      curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+      result.attempts = attempt;
+      result.http_status = status;
+      result.content_type = im.content_type;
+      result.body = im.body;
+      result.grpc_status = -1;
+      if (!im.grpc_status.empty()) {
+        try {
+          result.grpc_status = std::stoi(im.grpc_status);
+        } catch (...) {
+          result.grpc_status = 2; // UNKNOWN
+        }
+      }
+
+      bool retry = false;
+      if (rc != CURLE_OK) {
+        retry = retryable_curl(rc);
+        last_error = std::string("curl error ") + std::to_string(rc) + ": " +
+                     (im.errbuf[0] != '\0' ? im.errbuf : curl_easy_strerror(rc));
+      } else if (status < 200 || status > 299) {
+        retry = retryable_http(status);
+        last_error = "HTTP " + std::to_string(status);
+        if (!im.body.empty() && !options_.grpc)
+          last_error += ": " + excerpt(redacted(im.body));
+      } else if (options_.grpc && result.grpc_status != 0) {
+        retry = result.grpc_status >= 0 && retryable_grpc(result.grpc_status);
+        last_error = result.grpc_status < 0
+                         ? std::string("no grpc-status in the response")
+                         : "grpc-status " + std::to_string(result.grpc_status) + ": " +
+                               excerpt(redacted(percent_decode(im.grpc_message)));
+      } else {
+        result.result = ExportResult::Success;
+        if (im.failure_streak > 0)
+          AUTOSPAN_LOG(Info, "export to %s works again after %d failed batches",
+                       display_url_.c_str(), im.failure_streak);
+        im.failure_streak = 0;
+        return result;
+      }
+      redact(last_error);
+      if (!retry) {
+        result.result = ExportResult::Failure;
+        break;
+      }
+      result.result = ExportResult::RetryExhausted;
+      if (policy.max_attempts > 0 && attempt >= policy.max_attempts)
+        break;
+      long long wait_ms = parse_retry_after(im.retry_after);
+      if (wait_ms < 0) {
+        double factor = 1.0;
+        if (policy.jitter > 0) {
+          std::uniform_real_distribution<double> dist(1.0 - policy.jitter, 1.0 + policy.jitter);
+          factor = dist(rng_);
+        }
+        wait_ms = static_cast<long long>(backoff.count() * factor);
+        backoff =
+            std::min<duration<double, std::milli>>(backoff * policy.multiplier, policy.max_backoff);
+      }
+      auto now = steady_clock::now();
+      if (now + milliseconds(wait_ms) >= deadline) {
+        last_error +=
+            " (next retry in " + std::to_string(wait_ms) + " ms would pass the export timeout)";
+        break;
+      }
+      AUTOSPAN_LOG(Debug, "export to %s: attempt %d failed (%s), retrying in %lld ms",
+                   display_url_.c_str(), attempt, last_error.c_str(), wait_ms);
+      std::this_thread::sleep_for(milliseconds(wait_ms));
+    }
+    ++im.failure_streak;
+    auto now = steady_clock::now();
+    if (im.failure_streak == 1 || now - im.last_warn >= kWarnInterval) {
+      im.last_warn = now;
+      AUTOSPAN_LOG(Warn, "export to %s failed after %d attempt%s: %s%s", display_url_.c_str(),
+                   result.attempts, result.attempts == 1 ? "" : "s", last_error.c_str(),
+                   im.failure_streak > 1 ? " (repeated failures; next report in 60 s)" : "");
+    } else {
+      AUTOSPAN_LOG(Debug, "export to %s failed after %d attempts: %s", display_url_.c_str(),
+                   result.attempts, last_error.c_str());
+    }
+  } catch (...) {
+    result.result = ExportResult::Failure;
+  }
+  return result;
+}
+
+} // namespace autospan::internal

@@ -1,0 +1,92 @@
+// One libcurl easy handle that POSTs export requests, with OTLP's retry rules.
+//
+// Every send() is bounded by its deadline (retries, backoff sleeps, connect and transfer
+// included). The handle is reused, so connections are kept alive between batches. Header values
+// are secrets: they go to libcurl and nowhere else, and any log line that could echo them
+// (response excerpts, error texts) is scrubbed first.
+#pragma once
+
+#include "../exporter.h"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace autospan::internal {
+
+struct RetryPolicy {
+  std::chrono::milliseconds initial_backoff{1000};
+  std::chrono::milliseconds max_backoff{5000};
+  double multiplier = 1.5;
+  double jitter = 0.2;  // each delay is scaled by a uniform factor in [1 - jitter, 1 + jitter]
+  int max_attempts = 0; // 0: as many as the deadline allows
+};
+
+struct HttpTransportOptions {
+  std::string url;
+  std::string content_type; // application/x-protobuf, application/json, application/grpc
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool gzip = false;
+  std::string ca_file;
+  std::string client_cert_file;
+  std::string client_key_file;
+  // OTLP/gRPC: HTTP/2 (prior knowledge on http://, ALPN on https://), `te: trailers`, success and
+  // retry decided by the grpc-status trailer.
+  bool grpc = false;
+  RetryPolicy retry;
+};
+
+struct SendResult {
+  ExportResult result = ExportResult::Failure;
+  int attempts = 0;
+  long http_status = 0;
+  int grpc_status = -1; // -1: none received
+  std::string content_type;
+  std::string body; // of the last response (bounded)
+};
+
+// Whether this libcurl can speak HTTP/2 (needed for OTLP/gRPC).
+bool curl_supports_http2() noexcept;
+
+class HttpTransport {
+public:
+  // Returns nullptr and sets `error` when the options cannot work (bad URL scheme, no HTTP/2 for
+  // gRPC, curl unavailable).
+  static std::unique_ptr<HttpTransport> create(HttpTransportOptions options, std::string& error);
+  ~HttpTransport();
+  HttpTransport(const HttpTransport&) = delete;
+  HttpTransport& operator=(const HttpTransport&) = delete;
+
+  // POSTs the body, retrying transient failures until `deadline`. Never throws.
+  SendResult send(const std::uint8_t* data, std::size_t size,
+                  std::chrono::steady_clock::time_point deadline) noexcept;
+
+  // Drops the connection (and the handle). The next send() starts afresh.
+  void close() noexcept;
+
+  // The URL without user info and query, safe to log.
+  const std::string& display_url() const noexcept { return display_url_; }
+
+  // Replaces every occurrence of a configured header value in `text` (values of 3+ bytes; shorter
+  // ones would garble ordinary text and carry no secret worth the name).
+  void redact(std::string& text) const;
+  std::string redacted(std::string text) const;
+
+  struct Impl;
+
+private:
+  explicit HttpTransport(HttpTransportOptions options);
+  bool ensure_handle() noexcept;
+
+  HttpTransportOptions options_;
+  std::string display_url_;
+  std::unique_ptr<Impl> impl_;
+  std::minstd_rand rng_;
+};
+
+} // namespace autospan::internal

@@ -1,0 +1,11 @@
+# Shared by scripts/*.sh (sourced, not run): the one way the project configures a build.
+AUTOSPAN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# autospan_configure DIR [cmake args...]: Ninja + Clang 19, the compiler the plugin loads into.
+autospan_configure() {
+  local dir="$1"
+  shift
+  cmake -S "$AUTOSPAN_ROOT" -B "$dir" -G Ninja \
+    -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
+    -DCMAKE_BUILD_TYPE="${AUTOSPAN_BUILD_TYPE:-RelWithDebInfo}" "$@"
+}

@@ -1,0 +1,36 @@
+# Runs one autospan command and compares its stdout, stderr and exit code with expectations.
+#   -DCOMMAND=<;-list>  -DWORKDIR=<dir>  -DEXPECTED_RC=<n>
+#   [-DEXPECTED_STDOUT=<file>] [-DEXPECTED_STDERR=<file>]
+# With the environment variable AUTOSPAN_UPDATE_GOLDEN=1 the expected files are rewritten.
+execute_process(COMMAND ${COMMAND}
+  WORKING_DIRECTORY "${WORKDIR}"
+  OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+set(failed FALSE)
+if(NOT "${rc}" STREQUAL "${EXPECTED_RC}")
+  message(SEND_ERROR "exit code ${rc}, expected ${EXPECTED_RC}\nstderr:\n${err}")
+  set(failed TRUE)
+endif()
+foreach(stream stdout stderr)
+  string(TOUPPER "${stream}" upper)
+  set(expected_file "${EXPECTED_${upper}}")
+  if(stream STREQUAL "stdout")
+    set(actual "${out}")
+  else()
+    set(actual "${err}")
+  endif()
+  if(NOT expected_file)
+    continue()
+  endif()
+  if("$ENV{AUTOSPAN_UPDATE_GOLDEN}" STREQUAL "1")
+    file(WRITE "${expected_file}" "${actual}")
+    message(STATUS "updated ${expected_file}")
+    continue()
+  endif()
+  file(READ "${expected_file}" expected)
+  if(NOT actual STREQUAL expected)
+    file(WRITE "${expected_file}.actual" "${actual}")
+    execute_process(COMMAND diff -u "${expected_file}" "${expected_file}.actual" OUTPUT_VARIABLE diff)
+    message(SEND_ERROR "${stream} differs from ${expected_file}:\n${diff}")
+    set(failed TRUE)
+  endif()
+endforeach()

@@ -1,0 +1,3 @@
+namespace app {
+int f() { return 1; }
+} // namespace app

@@ -1,0 +1,3 @@
+namespace app {
+int broken() { return undeclared_name; }
+} // namespace app

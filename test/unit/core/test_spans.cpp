@@ -1,0 +1,451 @@
+// Automatic spans through the real hot path: the span stack and parentage, the min-duration
+// filter (never orphaning a kept child), unbalanced exits, exceptions, the pipeline id.
+#include "capture.h"
+
+#include <autospan/autospan.h>
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+#include <unistd.h>
+
+using namespace autospan_test;
+
+namespace app {
+
+void busy_for(std::chrono::microseconds d) {
+  auto until = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < until) {
+  }
+}
+
+int leaf(int x) {
+  AUTOSPAN_FUNCTION("app::leaf");
+  return x + 1;
+}
+void slow_leaf() {
+  AUTOSPAN_FUNCTION("app::slow_leaf");
+  busy_for(std::chrono::microseconds(3000));
+}
+int mid(int n) {
+  AUTOSPAN_FUNCTION("app::mid");
+  int s = 0;
+  for (int i = 0; i < n; ++i)
+    s += leaf(i);
+  return s;
+}
+void root() {
+  AUTOSPAN_FUNCTION("app::root");
+  mid(3);
+}
+void parent_of_slow() {
+  AUTOSPAN_FUNCTION("app::parent_of_slow");
+  leaf(1);
+  slow_leaf();
+  leaf(2);
+}
+void short_parent_of_scope() {
+  AUTOSPAN_FUNCTION("app::short_parent_of_scope");
+  AUTOSPAN_SCOPE("manual scope");
+}
+[[noreturn]] void thrower() {
+  AUTOSPAN_FUNCTION("app::thrower");
+  throw std::runtime_error("boom");
+}
+void passes_through() {
+  AUTOSPAN_FUNCTION("app::passes_through");
+  thrower();
+}
+void catches() {
+  AUTOSPAN_FUNCTION("app::catches");
+  try {
+    passes_through();
+  } catch (const std::exception&) {
+  }
+  leaf(7); // after the catch: a normal return
+}
+struct CleanupCallsTraced {
+  ~CleanupCallsTraced() { leaf(99); }
+};
+void unwinds_with_cleanup() {
+  AUTOSPAN_FUNCTION("app::unwinds_with_cleanup");
+  CleanupCallsTraced c;
+  throw std::logic_error("logic");
+}
+struct NotAnException {
+  int code;
+};
+void throws_int_struct() {
+  AUTOSPAN_FUNCTION("app::throws_int_struct");
+  throw NotAnException{3};
+}
+void rethrows() {
+  AUTOSPAN_FUNCTION("app::rethrows");
+  try {
+    thrower();
+  } catch (...) {
+    throw;
+  }
+}
+void libstdcxx_throws() {
+  AUTOSPAN_FUNCTION("app::libstdcxx_throws");
+  std::string s("abc");
+  (void)s.at(10); // std::out_of_range, thrown inside libstdc++
+}
+
+} // namespace app
+
+TEST_CASE("nested calls form one trace with the right parents", "[spans]") {
+  configure();
+  app::root();
+  auto spans = take_spans();
+  REQUIRE(spans.size() == 5);
+  const SpanData* root = find_span(spans, "app::root");
+  const SpanData* mid = find_span(spans, "app::mid");
+  REQUIRE(root);
+  REQUIRE(mid);
+  CHECK(is_root(*root));
+  CHECK(mid->parent_span_id == root->span_id);
+  CHECK(count_spans(spans, "app::leaf") == 3);
+  for (const auto& s : spans) {
+    CHECK(s.trace_id == root->trace_id);
+    CHECK(s.start_unix_nano <= s.end_unix_nano);
+    CHECK(s.kind == autospan::internal::SpanKind::Internal);
+    if (s.name == "app::leaf") {
+      CHECK(s.parent_span_id == mid->span_id);
+      CHECK(s.start_unix_nano >= mid->start_unix_nano);
+      CHECK(s.end_unix_nano <= mid->end_unix_nano);
+    }
+  }
+  // Span ids are unique.
+  for (std::size_t i = 0; i < spans.size(); ++i)
+    for (std::size_t j = i + 1; j < spans.size(); ++j)
+      CHECK(spans[i].span_id != spans[j].span_id);
+  CHECK(str_attr(*root, "code.function.name") == "app::root");
+  CHECK(str_attr(*root, "code.file.path").find("test_spans.cpp") != std::string::npos);
+  REQUIRE(find_attr(*root, "code.line.number"));
+  CHECK(std::get<std::int64_t>(*find_attr(*root, "code.line.number")) > 0);
+  REQUIRE(find_attr(*root, "thread.id"));
+}
+
+TEST_CASE("timestamps are close to the wall clock", "[spans]") {
+  configure();
+  auto before = std::chrono::system_clock::now();
+  app::leaf(1);
+  auto after = std::chrono::system_clock::now();
+  auto spans = take_spans();
+  REQUIRE(spans.size() == 1);
+  auto ns = [](std::chrono::system_clock::time_point t) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+  };
+  // Generous bounds: TSC calibration error over a short run.
+  CHECK(spans[0].start_unix_nano + 2000000 >= ns(before));
+  CHECK(spans[0].end_unix_nano <= ns(after) + 2000000);
+}
+
+TEST_CASE("min duration drops short calls but never orphans a kept child", "[spans][min]") {
+  configure({{"AUTOSPAN_MIN_DURATION", "1ms"}});
+  app::parent_of_slow();
+  app::leaf(0); // a short root: dropped entirely
+  auto spans = take_spans();
+  const SpanData* parent = find_span(spans, "app::parent_of_slow");
+  const SpanData* slow = find_span(spans, "app::slow_leaf");
+  REQUIRE(parent);
+  REQUIRE(slow);
+  CHECK(slow->parent_span_id == parent->span_id);
+  CHECK(slow->trace_id == parent->trace_id);
+  CHECK(count_spans(spans, "app::leaf") == 0);
+  CHECK(spans.size() == 2);
+}
+
+TEST_CASE("a manual scope is kept under a short auto parent, and so is the parent",
+          "[spans][min]") {
+  configure({{"AUTOSPAN_MIN_DURATION", "1s"}});
+  app::short_parent_of_scope();
+  auto spans = take_spans();
+  REQUIRE(spans.size() == 2);
+  const SpanData* parent = find_span(spans, "app::short_parent_of_scope");
+  const SpanData* scope = find_span(spans, "manual scope");
+  REQUIRE(parent);
+  REQUIRE(scope);
+  CHECK(scope->parent_span_id == parent->span_id);
+}
+
+TEST_CASE("latch mode traces a function from the call after its first slow call", "[spans][min]") {
+  configure({{"AUTOSPAN_MIN_DURATION", "1ms"}, {"AUTOSPAN_MIN_DURATION_MODE", "latch"}});
+  app::slow_leaf(); // first slow call: flips the latch, not exported
+  app::slow_leaf(); // traced
+  app::leaf(1);     // never slow: never traced
+  auto spans = take_spans();
+  CHECK(count_spans(spans, "app::slow_leaf") == 1);
+  CHECK(count_spans(spans, "app::leaf") == 0);
+}
+
+TEST_CASE("exits skipped by longjmp or exit() resynchronise on the token", "[spans][unbalanced]") {
+  configure();
+  static autospan_site outer = {"outer", "outer", "x.c", 1, AUTOSPAN_SITE_AUTO, 0, 0};
+  static autospan_site skipped1 = {"skipped1", "skipped1", "x.c", 2, AUTOSPAN_SITE_AUTO, 0, 0};
+  static autospan_site skipped2 = {"skipped2", "skipped2", "x.c", 3, AUTOSPAN_SITE_AUTO, 0, 0};
+  static autospan_site after = {"after", "after", "x.c", 4, AUTOSPAN_SITE_AUTO, 0, 0};
+  void* t_outer = autospan_enter_v1(&outer);
+  void* t1 = autospan_enter_v1(&skipped1);
+  void* t2 = autospan_enter_v1(&skipped2);
+  (void)t1;
+  (void)t2;
+  // As after a longjmp back into `outer`: the two exits above never come.
+  autospan_exit_v1(&t_outer);
+  void* t_after = autospan_enter_v1(&after);
+  autospan_exit_v1(&t_after);
+  auto spans = take_spans();
+  REQUIRE(spans.size() == 4);
+  const SpanData* o = find_span(spans, "outer");
+  const SpanData* s1 = find_span(spans, "skipped1");
+  const SpanData* s2 = find_span(spans, "skipped2");
+  const SpanData* a = find_span(spans, "after");
+  REQUIRE((o && s1 && s2 && a));
+  CHECK(s1->parent_span_id == o->span_id);
+  CHECK(s2->parent_span_id == s1->span_id);
+  CHECK(find_attr(*s1, "autospan.unfinished"));
+  CHECK(find_attr(*s2, "autospan.unfinished"));
+  CHECK_FALSE(find_attr(*o, "autospan.unfinished"));
+  // `after` is a new root, not a child of a stale frame.
+  CHECK(is_root(*a));
+  CHECK(is_root(*o));
+  // A late exit of an already-resynchronised frame is ignored.
+  autospan_exit_v1(&t2);
+  CHECK(take_spans().empty());
+}
+
+TEST_CASE("a null token (nothing entered) exits as a no-op", "[spans][unbalanced]") {
+  configure();
+  void* token = nullptr;
+  autospan_exit_v1(&token);
+  CHECK(take_spans().empty());
+}
+
+TEST_CASE("an exception leaving a function: status ERROR and an exception event",
+          "[spans][exceptions]") {
+  configure();
+  app::catches();
+  auto spans = take_spans();
+  const SpanData* thrower = find_span(spans, "app::thrower");
+  const SpanData* through = find_span(spans, "app::passes_through");
+  const SpanData* catcher = find_span(spans, "app::catches");
+  const SpanData* leaf = find_span(spans, "app::leaf");
+  REQUIRE((thrower && through && catcher && leaf));
+  for (const SpanData* s : {thrower, through}) {
+    CHECK(s->status == autospan::internal::StatusCode::Error);
+    REQUIRE(s->events.size() == 1);
+    const auto& ev = s->events[0];
+    CHECK(ev.name == "exception");
+    REQUIRE(ev.attributes.size() == 2);
+    CHECK(ev.attributes[0].key == "exception.type");
+    CHECK(std::get<std::string>(ev.attributes[0].value) == "std::runtime_error");
+    CHECK(ev.attributes[1].key == "exception.message");
+    CHECK(std::get<std::string>(ev.attributes[1].value) == "boom");
+  }
+  CHECK(catcher->status == autospan::internal::StatusCode::Unset);
+  CHECK(catcher->events.empty());
+  CHECK(leaf->status == autospan::internal::StatusCode::Unset);
+}
+
+TEST_CASE("the exception continues unchanged", "[spans][exceptions]") {
+  configure();
+  CHECK_THROWS_WITH(app::thrower(), "boom");
+  CHECK_THROWS_AS(app::throws_int_struct(), app::NotAnException);
+  auto spans = take_spans();
+  const SpanData* s = find_span(spans, "app::throws_int_struct");
+  REQUIRE(s);
+  CHECK(s->status == autospan::internal::StatusCode::Error);
+  REQUIRE(s->events.size() == 1);
+  // Not a std::exception: a type, no message.
+  CHECK(std::get<std::string>(s->events[0].attributes[0].value) == "app::NotAnException");
+  CHECK(s->events[0].attributes.size() == 1);
+}
+
+TEST_CASE("functions called by destructors during unwinding return normally",
+          "[spans][exceptions]") {
+  configure();
+  CHECK_THROWS_AS(app::unwinds_with_cleanup(), std::logic_error);
+  auto spans = take_spans();
+  const SpanData* unwound = find_span(spans, "app::unwinds_with_cleanup");
+  const SpanData* cleanup = find_span(spans, "app::leaf");
+  REQUIRE((unwound && cleanup));
+  CHECK(unwound->status == autospan::internal::StatusCode::Error);
+  CHECK(cleanup->status == autospan::internal::StatusCode::Unset);
+  CHECK(cleanup->parent_span_id == unwound->span_id);
+}
+
+TEST_CASE("a rethrown exception marks the rethrowing function too", "[spans][exceptions]") {
+  configure();
+  CHECK_THROWS_AS(app::rethrows(), std::runtime_error);
+  auto spans = take_spans();
+  const SpanData* r = find_span(spans, "app::rethrows");
+  REQUIRE(r);
+  CHECK(r->status == autospan::internal::StatusCode::Error);
+  REQUIRE(r->events.size() == 1);
+  CHECK(std::get<std::string>(r->events[0].attributes[0].value) == "std::runtime_error");
+}
+
+TEST_CASE("the pipeline id goes on the root span only", "[spans][pipeline]") {
+  configure({{"AUTOSPAN_PIPELINE_ID", "run-7"}});
+  app::root();
+  app::leaf(3); // a second trace: its root gets it too
+  auto spans = take_spans();
+  REQUIRE(spans.size() == 6);
+  int with_id = 0;
+  for (const auto& s : spans) {
+    if (find_attr(s, "pipeline.id")) {
+      ++with_id;
+      CHECK(is_root(s));
+      CHECK(str_attr(s, "pipeline.id") == "run-7");
+    } else {
+      CHECK_FALSE(is_root(s));
+    }
+  }
+  CHECK(with_id == 2);
+}
+
+TEST_CASE("the pipeline id attribute key is configurable", "[spans][pipeline]") {
+  configure({{"AUTOSPAN_PIPELINE_ID", "g-1"},
+             {"AUTOSPAN_PIPELINE_ID_ATTRIBUTE", "gentrace.pipeline_id"}});
+  app::leaf(1);
+  auto spans = take_spans();
+  REQUIRE(spans.size() == 1);
+  CHECK(str_attr(spans[0], "gentrace.pipeline_id") == "g-1");
+  CHECK_FALSE(find_attr(spans[0], "pipeline.id"));
+}
+
+TEST_CASE("a process started with TRACEPARENT continues that trace", "[spans][propagation]") {
+  configure({{"TRACEPARENT", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
+             {"TRACESTATE", "congo=t61rcWkgMzE"},
+             {"AUTOSPAN_PIPELINE_ID", "p"}});
+  app::root();
+  auto spans = take_spans();
+  REQUIRE(spans.size() == 5);
+  const SpanData* root = find_span(spans, "app::root");
+  REQUIRE(root);
+  CHECK(autospan::internal::to_hex(root->trace_id) == "0af7651916cd43dd8448eb211c80319c");
+  CHECK(autospan::internal::to_hex(root->parent_span_id) == "b7ad6b7169203331");
+  CHECK(root->parent_is_remote);
+  CHECK(root->trace_state == "congo=t61rcWkgMzE");
+  // The local root has a (remote) parent: it is not the trace's root, no pipeline id.
+  CHECK_FALSE(find_attr(*root, "pipeline.id"));
+  for (const auto& s : spans)
+    CHECK(autospan::internal::to_hex(s.trace_id) == "0af7651916cd43dd8448eb211c80319c");
+}
+
+TEST_CASE("an unsampled TRACEPARENT with the parent-based sampler records nothing",
+          "[spans][sampler]") {
+  configure({{"TRACEPARENT", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"}});
+  app::root();
+  autospan::Span manual("manual in unsampled trace");
+  manual.end();
+  CHECK(take_spans().empty());
+  configure();
+  app::root();
+  CHECK(take_spans().size() == 5);
+}
+
+TEST_CASE("samplers", "[spans][sampler]") {
+  SECTION("always_off records nothing") {
+    configure({{"OTEL_TRACES_SAMPLER", "always_off"}});
+    for (int i = 0; i < 10; ++i)
+      app::root();
+    CHECK(take_spans().empty());
+  }
+  SECTION("traceidratio keeps whole traces, about the ratio of them") {
+    configure({{"OTEL_TRACES_SAMPLER", "traceidratio"}, {"OTEL_TRACES_SAMPLER_ARG", "0.25"}});
+    std::vector<SpanData> spans;
+    for (int chunk = 0; chunk < 20; ++chunk) { // chunks stay well below the buffer size
+      for (int i = 0; i < 100; ++i)
+        app::root();
+      auto part = take_spans();
+      spans.insert(spans.end(), part.begin(), part.end());
+    }
+    REQUIRE(spans.size() % 5 == 0); // never a partial trace
+    std::size_t traces = spans.size() / 5;
+    CHECK(traces > 400);
+    CHECK(traces < 600);
+  }
+  SECTION("parentbased_always_off follows a sampled remote parent") {
+    configure({{"OTEL_TRACES_SAMPLER", "parentbased_always_off"},
+               {"TRACEPARENT", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}});
+    app::root();
+    CHECK(take_spans().size() == 5);
+  }
+  SECTION("parentbased_always_off drops new traces") {
+    configure({{"OTEL_TRACES_SAMPLER", "parentbased_always_off"}});
+    app::root();
+    CHECK(take_spans().empty());
+  }
+}
+
+TEST_CASE("resource attributes", "[spans][resource]") {
+  configure();
+  app::leaf(1);
+  take_spans();
+  auto r = captured_resource();
+  auto get = [&](const std::string& k) -> const autospan::internal::AttributeValue* {
+    for (const auto& a : r.attributes)
+      if (a.key == k)
+        return &a.value;
+    return nullptr;
+  };
+  REQUIRE(get("service.name"));
+  CHECK(std::get<std::string>(*get("service.name")).rfind("unknown_service:", 0) == 0);
+  CHECK(std::get<std::string>(*get("telemetry.sdk.name")) == "autospan");
+  CHECK(std::get<std::string>(*get("telemetry.sdk.language")) == "cpp");
+  CHECK(std::get<std::string>(*get("telemetry.sdk.version")) == AUTOSPAN_VERSION_STRING);
+  CHECK(std::get<std::int64_t>(*get("process.pid")) == static_cast<std::int64_t>(getpid()));
+  CHECK(get("host.name"));
+}
+
+TEST_CASE("attribute limits apply to automatic spans", "[spans][limits]") {
+  configure({{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "2"}});
+  app::leaf(1);
+  auto spans = take_spans();
+  REQUIRE(spans.size() == 1);
+  CHECK(spans[0].attributes.size() == 2);
+  CHECK(spans[0].dropped_attributes_count >= 2);
+}
+
+#include "core/batch_worker.h"
+#include "core/summary.h"
+
+TEST_CASE("AUTOSPAN_SUMMARY counts every call, filtered ones included", "[spans][summary]") {
+  configure({{"AUTOSPAN_SUMMARY", "1"}, {"AUTOSPAN_MIN_DURATION", "1s"}});
+  auto* w = autospan::internal::worker();
+  auto stats_of = [w](const std::string& name) {
+    for (auto& [id, s] : w->site_stats()) {
+      const auto* site = autospan::internal::site_info(id);
+      if (site && site->name == name)
+        return s;
+    }
+    return autospan::internal::SiteStats{};
+  };
+  auto leaf_before = stats_of("app::leaf");
+  auto mid_before = stats_of("app::mid");
+  app::root();
+  app::root();
+  CHECK(take_spans().empty()); // everything is shorter than 1s
+  auto leaf = stats_of("app::leaf");
+  auto mid = stats_of("app::mid");
+  CHECK(leaf.calls - leaf_before.calls == 6);
+  CHECK(leaf.filtered - leaf_before.filtered == 6);
+  CHECK(mid.calls - mid_before.calls == 2);
+  // Self time excludes the instrumented callees.
+  CHECK(mid.self_ns - mid_before.self_ns <= mid.total_ns - mid_before.total_ns);
+  char* buf = nullptr;
+  std::size_t len = 0;
+  std::FILE* out = open_memstream(&buf, &len);
+  autospan::internal::print_summary(out, *w);
+  std::fclose(out);
+  std::string table(buf, len);
+  std::free(buf);
+  CHECK(table.find("app::leaf") != std::string::npos);
+  CHECK(table.find("filtered") != std::string::npos);
+  configure();
+}
