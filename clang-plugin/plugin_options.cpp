@@ -33,7 +33,7 @@ bool applyFilterFile(CompilerInstance& CI, selection::Config& Config, llvm::Stri
   }
   SourceManager& SM = CI.getSourceManager();
   FileID FID = SM.createFileID(*File, SourceLocation(), SrcMgr::C_User);
-  std::optional<llvm::MemoryBufferRef> Buffer = SM.getBufferOrNone(FID);
+  auto Buffer = SM.getBufferOrNone(FID); // llvm::Optional before Clang 16
   if (!Buffer) {
     unsigned ID =
         Diags.getCustomDiagID(DiagnosticsEngine::Error, "autospan: cannot read filter file '%0'");

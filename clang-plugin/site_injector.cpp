@@ -1,5 +1,7 @@
 #include "site_injector.h"
 
+#include "clang_compat.h"
+
 #include "autospan/detail/abi.h"
 
 #include "clang/AST/ASTContext.h"
@@ -21,7 +23,7 @@ constexpr llvm::StringRef ExitName = "autospan_exit_v1";
 
 // The descriptor layout of abi.h: three strings, then four (ILP32: five) unsigned ints.
 unsigned numUnsignedFields(const ASTContext& Ctx) {
-  return Ctx.getTargetInfo().getPointerWidth(LangAS::Default) == 64 ? 4 : 5;
+  return compat::defaultPointerWidth(Ctx.getTargetInfo()) == 64 ? 4 : 5;
 }
 
 FunctionDecl* lookUpFunction(ASTContext& Ctx, llvm::StringRef Name) {
@@ -78,7 +80,7 @@ void SiteInjector::synthesise(AbiDecls& Out) {
   // the block nor its contents are added to the translation unit: invisible to lookup.
   DeclContext* DC = TU;
   if (CPlusPlus) {
-    auto* Block = LinkageSpecDecl::Create(Ctx, TU, Loc, Loc, LinkageSpecLanguageIDs::C,
+    auto* Block = LinkageSpecDecl::Create(Ctx, TU, Loc, Loc, compat::LinkageC,
                                           /*HasBraces=*/true);
     Block->setImplicit();
     DC = Block;
@@ -86,8 +88,8 @@ void SiteInjector::synthesise(AbiDecls& Out) {
 
   IdentifierInfo* RecordII = &Ctx.Idents.get(SiteRecordName);
   RecordDecl* RD = CPlusPlus
-                       ? CXXRecordDecl::Create(Ctx, TagTypeKind::Struct, DC, Loc, Loc, RecordII)
-                       : RecordDecl::Create(Ctx, TagTypeKind::Struct, DC, Loc, Loc, RecordII);
+                       ? CXXRecordDecl::Create(Ctx, compat::StructTag, DC, Loc, Loc, RecordII)
+                       : RecordDecl::Create(Ctx, compat::StructTag, DC, Loc, Loc, RecordII);
   RD->setImplicit();
   RD->startDefinition();
   QualType CharPtr = Ctx.getPointerType(Ctx.CharTy.withConst());
@@ -163,9 +165,9 @@ void SiteInjector::inject(FunctionDecl& FD, const selection::Decision& D) {
   auto String = [&](llvm::StringRef S) -> Expr* {
     QualType ArrayTy =
         Ctx.getConstantArrayType(Ctx.CharTy.withConst(), llvm::APInt(32, S.size() + 1), nullptr,
-                                 ArraySizeModifier::Normal, 0);
+                                 compat::NormalArraySize, 0);
     auto* Literal =
-        StringLiteral::Create(Ctx, S, StringLiteralKind::Ordinary, /*Pascal=*/false, ArrayTy, Loc);
+        StringLiteral::Create(Ctx, S, compat::OrdinaryString, /*Pascal=*/false, ArrayTy, Loc);
     return ImplicitCastExpr::Create(Ctx, Ctx.getPointerType(Ctx.CharTy.withConst()),
                                     CK_ArrayToPointerDecay, Literal, nullptr, VK_PRValue,
                                     FPOptionsOverride());
@@ -233,7 +235,7 @@ void SiteInjector::inject(FunctionDecl& FD, const selection::Decision& D) {
         IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.IntTy), 0), Ctx.IntTy, Loc),
         nullptr, VK_PRValue, FPOptionsOverride());
     Stmt* Inner[] = {SiteDecl, Call};
-    auto* SiteBlock = CompoundStmt::Create(Ctx, Inner, FPOptionsOverride(), Loc, Loc);
+    auto* SiteBlock = compat::createCompoundStmt(Ctx, Inner, nullptr, Loc, Loc);
     auto* Enter = new (Ctx) StmtExpr(SiteBlock, Ctx.VoidPtrTy, Loc, Loc, /*TemplateDepth=*/0);
     Call = new (Ctx) ConditionalOperator(InConstantEvaluation, Loc, Null, Loc, Enter, Ctx.VoidPtrTy,
                                          VK_PRValue, OK_Ordinary);
@@ -257,10 +259,8 @@ void SiteInjector::inject(FunctionDecl& FD, const selection::Decision& D) {
     Statements.push_back(SiteDecl);
   Statements.push_back(new (Ctx) DeclStmt(DeclGroupRef(Token), Loc, Loc));
   Statements.append(Block->body_begin(), Block->body_end());
-  FPOptionsOverride FPFeatures =
-      Block->hasStoredFPFeatures() ? Block->getStoredFPFeatures() : FPOptionsOverride();
-  auto* NewBlock =
-      CompoundStmt::Create(Ctx, Statements, FPFeatures, Block->getLBracLoc(), Block->getRBracLoc());
+  auto* NewBlock = compat::createCompoundStmt(Ctx, Statements, Block, Block->getLBracLoc(),
+                                              Block->getRBracLoc());
   if (Try)
     *Try->child_begin() = NewBlock;
   else

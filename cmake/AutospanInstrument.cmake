@@ -38,6 +38,10 @@ endfunction()
 
 # Uses the AS_* variables of the caller (macro, so it sees them).
 macro(_autospan_instrument_plugin target)
+  if(NOT AUTOSPAN_PLUGIN_FILE)
+    message(FATAL_ERROR "autospan_instrument(${target}): this autospan was built without the "
+                        "Clang plugin (AUTOSPAN_PLUGIN_FILE is not set); use MODE rewrite.")
+  endif()
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     message(FATAL_ERROR
       "autospan_instrument(${target}): MODE plugin needs Clang ${AUTOSPAN_PLUGIN_CLANG_MAJOR}, "
@@ -59,7 +63,14 @@ macro(_autospan_instrument_plugin target)
     list(APPEND _as_flags "-fplugin-arg-autospan-exclude=${_as_ex}")
   endforeach()
   if(AS_FILTER_FILE)
-    get_filename_component(_as_ff "${AS_FILTER_FILE}" ABSOLUTE)
+    # Compiler caches (ccache, sccache) hash the command line and the -fplugin file, not the files
+    # the plugin reads: pass a copy named by its content, so an edit changes the command line.
+    # configure_file() reruns CMake when the original changes.
+    get_filename_component(_as_ff_src "${AS_FILTER_FILE}" ABSOLUTE)
+    get_filename_component(_as_ff_name "${_as_ff_src}" NAME)
+    file(MD5 "${_as_ff_src}" _as_ff_hash)
+    set(_as_ff "${CMAKE_CURRENT_BINARY_DIR}/autospan-filter/${_as_ff_hash}/${_as_ff_name}")
+    configure_file("${_as_ff_src}" "${_as_ff}" COPYONLY)
     list(APPEND _as_flags "-fplugin-arg-autospan-filter-file=${_as_ff}")
   endif()
   if(DEFINED AS_MIN_STATEMENTS)

@@ -33,9 +33,8 @@ std::vector<size_t> unknownArguments(const CommandLineArguments& Args) {
     Argv.push_back(Args[I].c_str());
   unsigned MissingIndex = 0, MissingCount = 0;
   const llvm::opt::OptTable& Table = clang::driver::getDriverOptTable();
-  llvm::opt::InputArgList Parsed =
-      Table.ParseArgs(Argv, MissingIndex, MissingCount,
-                      llvm::opt::Visibility(clang::driver::options::ClangOption));
+  llvm::opt::InputArgList Parsed = Table.ParseArgs(
+      Argv, MissingIndex, MissingCount, llvm::opt::Visibility(clang::driver::options::ClangOption));
   std::vector<size_t> Unknown;
   for (const llvm::opt::Arg* A : Parsed)
     if (A->getOption().getKind() == llvm::opt::Option::UnknownClass)
@@ -48,8 +47,7 @@ std::vector<size_t> unknownArguments(const CommandLineArguments& Args) {
 ArgumentsAdjuster getDropUnsupportedAdjuster(llvm::raw_ostream& Notes) {
   auto Noted = std::make_shared<llvm::StringSet<>>();
   ArgumentsAdjuster StripXclangPlugins = clang::tooling::getStripPluginsAdjuster();
-  return [Noted, StripXclangPlugins, &Notes](const CommandLineArguments& In,
-                                             llvm::StringRef File) {
+  return [Noted, StripXclangPlugins, &Notes](const CommandLineArguments& In, llvm::StringRef File) {
     CommandLineArguments Args = StripXclangPlugins(In, File);
     auto Note = [&](llvm::StringRef Arg, llvm::StringRef Why) {
       if (Noted->insert(Arg).second)
@@ -81,9 +79,8 @@ ArgumentsAdjuster getRewriterDefaultsAdjuster(std::string ResourceDir, std::stri
     if (Args.empty())
       return Args;
     std::vector<std::string> Extra;
-    const bool HasResourceDir = llvm::any_of(Args, [](const std::string& A) {
-      return llvm::StringRef(A).starts_with("-resource-dir");
-    });
+    const bool HasResourceDir = llvm::any_of(
+        Args, [](const std::string& A) { return llvm::StringRef(A).starts_with("-resource-dir"); });
     if (!ResourceDir.empty() && !HasResourceDir)
       Extra.push_back("-resource-dir=" + ResourceDir);
     if (!HeaderDir.empty()) {
@@ -112,7 +109,8 @@ std::string defaultHeaderDir(const char* Argv0) {
   static int Anchor;
   std::string Exe = llvm::sys::fs::getMainExecutable(Argv0, &Anchor);
   if (!Exe.empty()) {
-    llvm::SmallString<256> Installed(llvm::sys::path::parent_path(llvm::sys::path::parent_path(Exe)));
+    llvm::SmallString<256> Installed(
+        llvm::sys::path::parent_path(llvm::sys::path::parent_path(Exe)));
     llvm::sys::path::append(Installed, "include");
     llvm::SmallString<256> Header(Installed);
     llvm::sys::path::append(Header, "autospan", "autospan.h");

@@ -116,8 +116,9 @@ bool withdrawConstantEvaluatedLambdas(Plan& P, const clang::tooling::Compilation
         }
         Finding Note;
         Note.Path = C.Path;
-        Note.Line = 1 + static_cast<unsigned>(
-                            llvm::StringRef(FileIt->second.Original).take_front(E.Edit.Offset).count('\n'));
+        Note.Line =
+            1 + static_cast<unsigned>(
+                    llvm::StringRef(FileIt->second.Original).take_front(E.Edit.Offset).count('\n'));
         Note.Column = 1;
         Note.Message = "not instrumented '" + E.Function +
                        "': this lambda is evaluated at compile time, and AUTOSPAN_FUNCTION() "

@@ -5,7 +5,9 @@
 namespace autospan::rewriter {
 namespace {
 
-bool isBlank(char C) { return C == ' ' || C == '\t' || C == '\r' || C == '\v' || C == '\f'; }
+bool isBlank(char C) {
+  return C == ' ' || C == '\t' || C == '\r' || C == '\v' || C == '\f';
+}
 
 unsigned lineStart(llvm::StringRef Buffer, unsigned Offset) {
   size_t NL = Buffer.substr(0, Offset).rfind('\n');

@@ -14,8 +14,8 @@ namespace autospan::rewriter {
 
 class MirrorCompilationDatabase : public clang::tooling::CompilationDatabase {
 public:
-  MirrorCompilationDatabase(const clang::tooling::CompilationDatabase& Base,
-                            std::string SourceRoot, std::string OutputDir)
+  MirrorCompilationDatabase(const clang::tooling::CompilationDatabase& Base, std::string SourceRoot,
+                            std::string OutputDir)
       : Base(Base), SourceRoot(std::move(SourceRoot)), OutputDir(std::move(OutputDir)) {}
 
   std::vector<clang::tooling::CompileCommand>

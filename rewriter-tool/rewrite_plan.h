@@ -68,17 +68,17 @@ struct PlannedEdit {
 };
 
 struct FileEdits {
-  std::string Path;     // absolute, as analysed
-  std::string Original; // the bytes the edits refer to
+  std::string Path;                      // absolute, as analysed
+  std::string Original;                  // the bytes the edits refer to
   std::map<unsigned, PlannedEdit> Edits; // by offset
-  bool IncludesAutospan = false;        // the file itself includes autospan/autospan.h
+  bool IncludesAutospan = false;         // the file itself includes autospan/autospan.h
   IndentStyle Indent;
 };
 
 struct Plan {
   Options Opts;
   llvm::StringMap<FileEdits> Files;
-  std::set<Finding> Notes;         // stale sites, skip reasons (--verbose)
+  std::set<Finding> Notes; // stale sites, skip reasons (--verbose)
   // Every file read by a successful TU (for --depfile), and the analysed sources' sizes.
   std::set<std::string> FilesRead;
   unsigned TranslationUnits = 0;

@@ -10,6 +10,7 @@
 #include "clang/Tooling/Tooling.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 
 #include <algorithm>
 #include <chrono>
@@ -64,12 +65,17 @@ std::string mirrorPath(llvm::StringRef Path, llvm::StringRef Root, llvm::StringR
 
 } // namespace
 
-Rewriter::Rewriter(Options Opts) { P.Opts = std::move(Opts); }
+Rewriter::Rewriter(Options Opts) {
+  P.Opts = std::move(Opts);
+}
 
 bool Rewriter::analyse(const clang::tooling::CompilationDatabase& DB,
                        llvm::ArrayRef<std::string> Files,
                        clang::tooling::ArgumentsAdjuster Adjuster) {
   auto Start = std::chrono::steady_clock::now();
+  std::chrono::nanoseconds UserStart, SystemStart;
+  llvm::sys::TimePoint<> Ignored;
+  llvm::sys::Process::GetTimeUsage(Ignored, UserStart, SystemStart);
   clang::tooling::ClangTool Tool(DB, Files);
   if (Adjuster)
     Tool.appendArgumentsAdjuster(Adjuster);
@@ -80,7 +86,12 @@ bool Rewriter::analyse(const clang::tooling::CompilationDatabase& DB,
   if (Ok && P.Opts.Mode != Mode::Remove)
     Ok = withdrawConstantEvaluatedLambdas(P, DB, Adjuster,
                                           [this](const FileEdits& F) { return finalEdits(F); });
-  AnalysisSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - Start).count();
+  AnalysisSeconds +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - Start).count();
+  std::chrono::nanoseconds UserEnd, SystemEnd;
+  llvm::sys::Process::GetTimeUsage(Ignored, UserEnd, SystemEnd);
+  AnalysisCpuSeconds +=
+      std::chrono::duration<double>((UserEnd - UserStart) + (SystemEnd - SystemStart)).count();
   return Ok;
 }
 
@@ -94,10 +105,9 @@ std::vector<TextEdit> Rewriter::finalEdits(const FileEdits& F) const {
   if (Inserts && !F.IncludesAutospan)
     if (std::optional<TextEdit> Include = includeEdit(F))
       // Before any other edit at the same offset: the #include starts its line.
-      Edits.insert(std::lower_bound(Edits.begin(), Edits.end(), *Include,
-                                    [](const TextEdit& A, const TextEdit& B) {
-                                      return A.Offset < B.Offset;
-                                    }),
+      Edits.insert(std::lower_bound(
+                       Edits.begin(), Edits.end(), *Include,
+                       [](const TextEdit& A, const TextEdit& B) { return A.Offset < B.Offset; }),
                    *Include);
   return Edits;
 }
@@ -137,16 +147,16 @@ int Rewriter::finish(const OutputOptions& Out, llvm::raw_ostream& OS, llvm::raw_
     if (!Out.InPlace && Out.OutputDir.empty()) {
       std::string Name = displayPath(F->Path, Out.WorkingDir);
       bool Relative = !llvm::sys::path::is_absolute(Name);
-      OS << unifiedDiff(Relative ? "a/" + Name : Name, Relative ? "b/" + Name : Name,
-                        F->Original, Edits);
+      OS << unifiedDiff(Relative ? "a/" + Name : Name, Relative ? "b/" + Name : Name, F->Original,
+                        Edits);
       continue;
     }
     NewContents[F->Path] = applyEdits(F->Original, Edits);
   }
 
   // Nothing was edited unless the file on disk is still the one analysed.
-  auto writeChecked = [&](llvm::StringRef Source, llvm::StringRef Target,
-                          llvm::StringRef Expected, llvm::StringRef Content) {
+  auto writeChecked = [&](llvm::StringRef Source, llvm::StringRef Target, llvm::StringRef Expected,
+                          llvm::StringRef Content) {
     llvm::Expected<std::string> Current = readFile(Source);
     if (!Current) {
       Err << "autospan-rewrite: error: " << llvm::toString(Current.takeError()) << "\n";
@@ -214,7 +224,8 @@ int Rewriter::finish(const OutputOptions& Out, llvm::raw_ostream& OS, llvm::raw_
         << (P.TranslationUnits == 1 ? "" : "s") << ", " << P.SourceLines << " lines in "
         << llvm::format("%.2f", AnalysisSeconds) << " s ("
         << llvm::format("%.1f", P.TranslationUnits / Seconds) << " files/s, "
-        << llvm::format("%.0f", P.SourceLines / Seconds) << " lines/s); ";
+        << llvm::format("%.0f", P.SourceLines / Seconds) << " lines/s; "
+        << llvm::format("%.2f", AnalysisCpuSeconds) << " s CPU); ";
     if (P.Opts.Mode == Mode::Check)
       Err << CheckFindings.size() << " finding" << (CheckFindings.size() == 1 ? "" : "s");
     else if (P.Opts.Mode == Mode::Remove)

@@ -53,7 +53,8 @@ public:
 
 private:
   Plan P;
-  double AnalysisSeconds = 0;
+  double AnalysisSeconds = 0;    // wall clock
+  double AnalysisCpuSeconds = 0; // user + system
 };
 
 } // namespace autospan::rewriter

@@ -141,8 +141,8 @@ std::optional<BodyPosition> bodyPosition(const Stmt* Body, const SourceManager& 
   llvm::StringRef Buffer = SM.getBufferData(Pos.File, &Invalid);
   if (Invalid || Pos.LBrace >= Buffer.size() || Buffer[Pos.LBrace] != '{')
     return std::nullopt; // digraphs, or a location we cannot trust
-  Lexer Raw(SM.getLocForStartOfFile(Pos.File), LO, Buffer.begin(),
-            Buffer.begin() + Pos.LBrace + 1, Buffer.end());
+  Lexer Raw(SM.getLocForStartOfFile(Pos.File), LO, Buffer.begin(), Buffer.begin() + Pos.LBrace + 1,
+            Buffer.end());
   Token Tok;
   Raw.LexFromRawLexer(Tok);
   if (Tok.is(tok::eof))
@@ -219,8 +219,9 @@ public:
     Ctx = &Context;
     if (!Context.getLangOpts().CPlusPlus) {
       // AUTOSPAN_FUNCTION() is a C++ RAII guard; C sources are left to the plugin.
-      P.Notes.insert(findingAt(SM->getMainFileID(), 0,
-                               "not rewritten: AUTOSPAN_FUNCTION() needs C++ (C translation unit)"));
+      P.Notes.insert(
+          findingAt(SM->getMainFileID(), 0,
+                    "not rewritten: AUTOSPAN_FUNCTION() needs C++ (C translation unit)"));
       return;
     }
     ++P.TranslationUnits;
@@ -301,8 +302,8 @@ private:
     if (P.Opts.Mode == Mode::Remove) {
       if (Site && Site->IsFunctionMacro)
         if (FileEdits* F = editsFor(Site->File))
-          P.addEdit(*F, removal(removalEdit(F->Original, Site->Begin, Site->End),
-                                EditKind::Remove, Site->Name.value_or("")));
+          P.addEdit(*F, removal(removalEdit(F->Original, Site->Begin, Site->End), EditKind::Remove,
+                                Site->Name.value_or("")));
       return;
     }
 
@@ -351,8 +352,9 @@ private:
     if (Site && Site->IsFunctionMacro && D.Reason != selection::SkipReason::SystemHeader &&
         editsFor(Site->File)) {
       P.Notes.insert(findingAt(Site->File, Site->Begin,
-                               "'" + D.SpanName + "' has an AUTOSPAN_FUNCTION but is not selected (" +
-                                   D.Detail + "); --remove takes it out"));
+                               "'" + D.SpanName +
+                                   "' has an AUTOSPAN_FUNCTION but is not selected (" + D.Detail +
+                                   "); --remove takes it out"));
       return;
     }
     if (P.Opts.Verbose && !selection::isQuiet(D.Reason))
@@ -428,9 +430,7 @@ class AnalysisActionFactory : public tooling::FrontendActionFactory {
 public:
   explicit AnalysisActionFactory(Plan& P) : P(P) {}
 
-  std::unique_ptr<FrontendAction> create() override {
-    return std::make_unique<AnalysisAction>(P);
-  }
+  std::unique_ptr<FrontendAction> create() override { return std::make_unique<AnalysisAction>(P); }
 
   bool runInvocation(std::shared_ptr<CompilerInvocation> Invocation, FileManager* Files,
                      std::shared_ptr<PCHContainerOperations> PCH,
@@ -438,8 +438,8 @@ public:
     std::string Main = Invocation->getFrontendOpts().Inputs.empty()
                            ? std::string("<unknown>")
                            : Invocation->getFrontendOpts().Inputs[0].getFile().str();
-    bool Ok = FrontendActionFactory::runInvocation(std::move(Invocation), Files, std::move(PCH),
-                                                   Diags);
+    bool Ok =
+        FrontendActionFactory::runInvocation(std::move(Invocation), Files, std::move(PCH), Diags);
     if (!Ok)
       P.FailedUnits.push_back(Main);
     return Ok;

@@ -79,9 +79,9 @@ std::string unifiedDiff(llvm::StringRef OldName, llvm::StringRef NewName, llvm::
     const bool PureInsert = E.Length == 0 && atLineStart(E.Offset) &&
                             llvm::StringRef(E.Text).ends_with("\n") &&
                             (E.Offset < Old.size() || Old.empty() || Old.ends_with("\n"));
-    const bool PureDelete = E.Text.empty() && E.Length > 0 && atLineStart(E.Offset) &&
-                            (Old[E.Offset + E.Length - 1] == '\n' ||
-                             E.Offset + E.Length == Old.size());
+    const bool PureDelete =
+        E.Text.empty() && E.Length > 0 && atLineStart(E.Offset) &&
+        (Old[E.Offset + E.Length - 1] == '\n' || E.Offset + E.Length == Old.size());
     if (PureInsert) {
       R.Begin = R.End = E.Offset == Old.size() ? NumLines : lineOf(Starts, E.Offset);
     } else if (PureDelete) {
@@ -142,8 +142,7 @@ std::string unifiedDiff(llvm::StringRef OldName, llvm::StringRef NewName, llvm::
     // An empty side is numbered by the line before it (diff -u's rule).
     unsigned OldStart = OldCount ? HunkBegin + 1 : HunkBegin;
     long NewStart = NewCount ? HunkBegin + Delta + 1 : HunkBegin + Delta;
-    OS << "@@ -" << OldStart << "," << OldCount << " +" << NewStart << "," << NewCount
-       << " @@\n"
+    OS << "@@ -" << OldStart << "," << OldCount << " +" << NewStart << "," << NewCount << " @@\n"
        << BS.str();
     Delta = DeltaAfter;
     I = J + 1;

@@ -19,6 +19,8 @@ APT_PACKAGES=(
   libfmt-dev catch2 libcurl4-openssl-dev zlib1g-dev
   # protoc for the OTLP schema; openssl for the TLS test certificates.
   protobuf-compiler openssl ca-certificates
+  # Consumer tests (test/consumer): a plain Makefile through pkg-config, and ccache correctness.
+  make pkg-config ccache
 )
 # Node.js runs the OTLP receiver and the end-to-end tests. A node that is already installed
 # (e.g. from NodeSource, which bundles npm) is used as it is; Debian's are installed otherwise.

@@ -36,8 +36,8 @@ int main(int argc, char** argv) {
     case 1:
     case 2:
       out << "int f" << id << "(int x) {\n  int acc = " << prev << ";\n"
-          << "  for (int i = 0; i < (x & 15); ++i) {\n    if (i % 3 == 0)\n      acc += i * " << i % 7
-          << ";\n    else\n      acc ^= i << 2;\n  }\n  return acc;\n}\n\n";
+          << "  for (int i = 0; i < (x & 15); ++i) {\n    if (i % 3 == 0)\n      acc += i * "
+          << i % 7 << ";\n    else\n      acc ^= i << 2;\n  }\n  return acc;\n}\n\n";
       break;
     case 3: {
       out << "class C" << id << " {\npublic:\n  explicit C" << id << "(int v) : v_(v) {}\n"
@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
     case 7:
       out << "int g" << id << "(int x) {\n  std::map<int, std::string> m;\n"
           << "  m[x] = \"v\";\n  m[" << prev << "] = \"w\";\n  int total = 0;\n"
-          << "  for (const auto& kv : m)\n    total += kv.first + static_cast<int>(kv.second.size());\n"
+          << "  for (const auto& kv : m)\n    total += kv.first + "
+             "static_cast<int>(kv.second.size());\n"
           << "  return total;\n}\n\n";
       break;
     case 8:

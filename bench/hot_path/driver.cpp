@@ -95,7 +95,9 @@ double clock_ns(clockid_t id) {
   clock_gettime(id, &ts);
   return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
 }
-double thread_cpu_ns() { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
+double thread_cpu_ns() {
+  return clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -148,7 +150,9 @@ int run_tiny(int n) {
   g_tiny_calls.fetch_add(n, std::memory_order_relaxed);
   return benchapp::run_tiny(n);
 }
-int run_busy(int n) { return static_cast<int>(benchapp::run_busy(n)); }
+int run_busy(int n) {
+  return static_cast<int>(benchapp::run_busy(n));
+}
 
 void mode_calls(const Args& a) {
   Args warm = a;

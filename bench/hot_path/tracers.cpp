@@ -29,7 +29,9 @@ __thread unsigned t_depth;
 __thread Record t_ring[kRing];
 __thread unsigned t_head;
 
-inline void record_enter() noexcept { t_stack[t_depth++ % kStack] = __rdtsc(); }
+inline void record_enter() noexcept {
+  t_stack[t_depth++ % kStack] = __rdtsc();
+}
 
 inline void record_exit(const void* fn) noexcept {
   std::uint64_t end = __rdtsc();

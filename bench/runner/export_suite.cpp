@@ -40,11 +40,11 @@ ExportRun export_once(Context& ctx, const std::string& variant, long calls, long
              {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint}};
   for (const auto& kv : extra)
     env[kv.first] = kv.second;
-  ProcessResult r = run_checked(ctx, label,
-                                {ctx.variants.at(variant), "--mode=export",
-                                 "--n=" + std::to_string(calls), "--rate=" + std::to_string(rate),
-                                 "--burst=1000"},
-                                env);
+  ProcessResult r =
+      run_checked(ctx, label,
+                  {ctx.variants.at(variant), "--mode=export", "--n=" + std::to_string(calls),
+                   "--rate=" + std::to_string(rate), "--burst=1000"},
+                  env);
   auto sink_kv = parse_key_values(sink.finish());
   if (r.exit_code != 0)
     return run;
@@ -125,12 +125,12 @@ void run_export_suite(Context& ctx) {
     long rate;
     Env env;
   };
-  std::vector<Row> rows = {
-      {"offered 1M spans/s", 1000000, {}},
-      {"offered 1M spans/s, OTEL_BSP_MAX_QUEUE_SIZE=65536", 1000000,
-       {{"OTEL_BSP_MAX_QUEUE_SIZE", "65536"}}},
-      {"offered 250k spans/s", 250000, {}},
-      {"unpaced (as fast as the producer can)", 0, {}}};
+  std::vector<Row> rows = {{"offered 1M spans/s", 1000000, {}},
+                           {"offered 1M spans/s, OTEL_BSP_MAX_QUEUE_SIZE=65536",
+                            1000000,
+                            {{"OTEL_BSP_MAX_QUEUE_SIZE", "65536"}}},
+                           {"offered 250k spans/s", 250000, {}},
+                           {"unpaced (as fast as the producer can)", 0, {}}};
   Table t({"plugin, one producer", "spans", "dropped", "total CPU ns/span", "producer ns/span",
            "export thread ns/span", "produced spans/s", "exported spans/s", "peak RSS MB"});
   ExportRun at_1m, none_1m;
@@ -141,13 +141,12 @@ void run_export_suite(Context& ctx) {
     long calls = row.rate > 0 ? static_cast<long>(static_cast<double>(row.rate) * z.export_seconds)
                               : z.flat_calls;
     if (!none_at.count(row.rate))
-      none_at[row.rate] = export_median(ctx, "none", calls, row.rate, {},
-                                        "uninstrumented reference, rate " +
-                                            std::to_string(row.rate),
-                                        1);
+      none_at[row.rate] =
+          export_median(ctx, "none", calls, row.rate, {},
+                        "uninstrumented reference, rate " + std::to_string(row.rate), 1);
     const ExportRun& none = none_at[row.rate];
-    ExportRun r = export_median(ctx, "plugin", calls, row.rate, row.env, row.label,
-                                z.export_processes);
+    ExportRun r =
+        export_median(ctx, "plugin", calls, row.rate, row.env, row.label, z.export_processes);
     // autospan's share: the same loop, paced the same way, uninstrumented, costs this much.
     double exported = r.spans - static_cast<double>(r.dropped);
     double total = r.process_cpu_ns >= 0 && none.process_cpu_ns >= 0 && exported > 0
@@ -164,9 +163,9 @@ void run_export_suite(Context& ctx) {
       none_1m = none;
       net_1m = total;
     }
-    t.add({row.label, fmt_count(r.spans), fmt_count(static_cast<double>(r.dropped)),
-           fmt(total, 1), fmt(producer, 1), fmt(exporter, 1), fmt_count(r.produce_rate),
-           fmt_count(r.export_rate), fmt(static_cast<double>(r.maxrss_kb) / 1024.0, 1)});
+    t.add({row.label, fmt_count(r.spans), fmt_count(static_cast<double>(r.dropped)), fmt(total, 1),
+           fmt(producer, 1), fmt(exporter, 1), fmt_count(r.produce_rate), fmt_count(r.export_rate),
+           fmt(static_cast<double>(r.maxrss_kb) / 1024.0, 1)});
   }
   t.add({"uninstrumented, the same loop at 1M calls/s", "", "", "", "", "",
          fmt_count(none_1m.produce_rate), "",
@@ -201,7 +200,8 @@ void run_export_suite(Context& ctx) {
 
   if (at_1m.spans > 0) {
     ctx.targets.push_back({"total CPU per exported span (app + export thread)", "<= 150 ns",
-                           fmt(net_1m, 1) + " ns", net_1m >= 0 && net_1m <= 150 ? "met" : "NOT met"});
+                           fmt(net_1m, 1) + " ns",
+                           net_1m >= 0 && net_1m <= 150 ? "met" : "NOT met"});
     bool ok = at_1m.dropped == 0 && at_1m.produce_rate >= 0.99e6;
     ctx.targets.push_back({"one producer at >= 1M spans/s, zero drops (default sizes)",
                            ">= 1M/s, 0 dropped",

@@ -60,9 +60,14 @@ ProcessResult run_checked(Context& ctx, const std::string& what,
     std::fprintf(stderr, "  $ %s\n", line.c_str());
   }
   ProcessResult r = run_process(argv, env);
-  if (r.exit_code != 0)
-    ctx.fail(what + ": exit status " + std::to_string(r.exit_code) + "\n" + r.err);
-  else if (ctx.verbose && !r.err.empty())
+  if (r.exit_code != 0) {
+    // The last lines of its stderr say why; the whole of it can be long (valgrind).
+    std::size_t cut = r.err.size();
+    for (int lines = 0; cut > 0 && lines < 12; ++lines)
+      cut = r.err.rfind('\n', cut - 1);
+    ctx.fail(what + ": exit status " + std::to_string(r.exit_code) + "\n" +
+             r.err.substr(cut == std::string::npos ? 0 : cut));
+  } else if (ctx.verbose && !r.err.empty())
     std::fprintf(stderr, "%s", r.err.c_str());
   return r;
 }

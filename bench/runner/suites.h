@@ -10,16 +10,16 @@
 namespace autospan_bench {
 
 struct Sizes {
-  long calls;           // tiny calls per repetition (calls, threads, busy modes)
-  long kept_calls;      // the same for kept-span scenarios (they sleep between bursts)
-  int reps;             // repetitions inside one process (median)
-  int processes;        // processes per scenario (median of their medians)
+  long calls;            // tiny calls per repetition (calls, threads, busy modes)
+  long kept_calls;       // the same for kept-span scenarios (they sleep between bursts)
+  int reps;              // repetitions inside one process (median)
+  int processes;         // processes per scenario (median of their medians)
   double export_seconds; // duration of each paced export run
   long flat_calls;       // calls of the unpaced export run
-  int export_processes; // processes per export scenario
-  long callgrind_calls; // calls under callgrind
-  int tu_functions;     // functions in the generated TU
-  int compile_reps;     // compilations per configuration (median)
+  int export_processes;  // processes per export scenario
+  long callgrind_calls;  // calls under callgrind
+  int tu_functions;      // functions in the generated TU
+  int compile_reps;      // compilations per configuration (median)
 };
 
 // One line of the "targets" table.

@@ -1,5 +1,7 @@
 #include "selection/annotations.h"
 
+#include "clang_compat.h"
+
 #include "autospan/annotations.h"
 
 #include "clang/AST/Attr.h"
@@ -42,7 +44,7 @@ void collect(const FunctionDecl* FD, FunctionAnnotations& Out) {
         Out.NoTrace = true;
       } else if (S == TraceString) {
         Out.Trace = true;
-      } else if (S.starts_with(TraceAsPrefix)) {
+      } else if (compat::startsWith(S, TraceAsPrefix)) {
         Out.Trace = true;
         Out.TraceAs = S.drop_front(TraceAsPrefix.size()).str();
       }

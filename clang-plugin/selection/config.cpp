@@ -1,5 +1,7 @@
 #include "selection/config.h"
 
+#include "clang_compat.h"
+
 #include "llvm/Support/MemoryBuffer.h"
 
 namespace autospan::selection {
@@ -94,7 +96,7 @@ std::optional<ConfigError> applyFilterText(Config& C, llvm::StringRef Text,
       return E;
     };
     llvm::StringRef Content = Line.ltrim();
-    if (Content.empty() || Content.starts_with("#"))
+    if (Content.empty() || compat::startsWith(Content, "#"))
       continue;
     auto [Key, Value] = Content.split(':');
     llvm::StringRef Word = Key.take_until([](char Ch) { return Ch == ' ' || Ch == '\t'; });

@@ -1,5 +1,7 @@
 #include "selection/system_headers.h"
 
+#include "clang_compat.h"
+
 #include "clang/Basic/SourceManager.h"
 #include "clang/Lex/HeaderSearch.h"
 #include "llvm/ADT/SmallString.h"
@@ -26,9 +28,10 @@ SystemHeaders::SystemHeaders(const SourceManager& SM, HeaderSearch* HS) : SM(SM)
   if (!HS)
     return;
   KnowsDirectories = true;
-  for (const DirectoryLookup& Lookup : HS->search_dir_range())
-    if (Lookup.isSystemHeaderDirectory() && Lookup.getDirRef())
-      Directories.push_back(realDirectory(Lookup.getDirRef()->getName()));
+  for (const DirectoryLookup& Lookup : compat::searchDirectories(*HS))
+    if (Lookup.isSystemHeaderDirectory())
+      if (std::optional<llvm::StringRef> Name = compat::directoryName(Lookup))
+        Directories.push_back(realDirectory(*Name));
 }
 
 bool SystemHeaders::contains(SourceLocation Loc) {
@@ -46,13 +49,13 @@ bool SystemHeaders::inSystemDirectory(FileID FID) {
   auto [It, Inserted] = InSystemDirectory.try_emplace(FID, false);
   if (!Inserted)
     return It->second;
-  OptionalFileEntryRef File = SM.getFileEntryRefForID(FID);
+  auto File = SM.getFileEntryRefForID(FID); // llvm::Optional before Clang 16
   if (!File)
     return It->second = true; // no file (a buffer): trust Clang
   std::string Path = realDirectory(File->getDir().getName());
   bool Found = false;
   for (const std::string& Dir : Directories)
-    Found |= llvm::StringRef(Path).starts_with(Dir);
+    Found |= compat::startsWith(Path, Dir);
   return InSystemDirectory[FID] = Found;
 }
 

@@ -162,30 +162,6 @@ __attribute__((noinline)) void* enter_general(autospan_site* site) noexcept {
   return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
 }
 
-// Pops frames above `index` whose exits never came. They are emitted when worth keeping.
-void unwind_abandoned(ThreadState* t, std::uint32_t index, std::uint64_t now) noexcept {
-  std::uint32_t d = t->depth;
-  while (d > index + 1) {
-    --d;
-    if (d >= kStackCapacity) {
-      t->depth = d;
-      continue;
-    }
-    Frame& f = t->stack[d];
-    std::uint32_t kind = f.flags & kFrameKindMask;
-    if (f.flags & kFrameSuppress)
-      t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
-    bool keep = (f.flags & kFrameKeep) || kind == kFrameScope ||
-                now - f.start >= g_hot.min_ticks.load(std::memory_order_relaxed);
-    if ((kind == kFrameAuto || kind == kFrameScope) && keep &&
-        !(f.flags & (kFrameInherited | kFrameSuppress)))
-      emit_frame(t, d, now, kRecUnfinished, nullptr);
-    // Span and context frames belong to objects that may still be alive (a Span moved out of
-    // its scope): they only lose their place on the stack.
-    t->depth = d;
-  }
-}
-
 __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token,
                                             std::uint64_t now) noexcept {
   if (t == nullptr)
@@ -194,7 +170,7 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
   if (index >= t->depth)
     return; // already popped by a resynchronisation
   if (index + 1 < t->depth)
-    unwind_abandoned(t, index, now);
+    end_frames_above(t, index + 1, now);
   if (index >= kStackCapacity) {
     t->depth = index;
     return;
@@ -342,6 +318,29 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
 
 } // namespace
 
+void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now) noexcept {
+  std::uint32_t d = t->depth;
+  while (d > depth) {
+    --d;
+    if (d >= kStackCapacity) {
+      t->depth = d;
+      continue;
+    }
+    Frame& f = t->stack[d];
+    std::uint32_t kind = f.flags & kFrameKindMask;
+    if (f.flags & kFrameSuppress)
+      t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
+    bool keep = (f.flags & kFrameKeep) || kind == kFrameScope ||
+                now - f.start >= g_hot.min_ticks.load(std::memory_order_relaxed);
+    if ((kind == kFrameAuto || kind == kFrameScope) && keep &&
+        !(f.flags & (kFrameInherited | kFrameSuppress)))
+      emit_frame(t, d, now, kRecUnfinished, nullptr);
+    // Span and context frames belong to objects that may still be alive (a Span moved out of
+    // its scope): they only lose their place on the stack.
+    t->depth = d;
+  }
+}
+
 void parent_of(const ThreadState* t, std::uint32_t i, std::uint64_t& span_id,
                bool& remote) noexcept {
   if (i == 0) {
@@ -385,7 +384,7 @@ void pop_frame(ThreadState* t, std::uint32_t index, std::uint64_t now) noexcept 
   if (index >= t->depth)
     return;
   if (index + 1 < t->depth)
-    unwind_abandoned(t, index, now);
+    end_frames_above(t, index + 1, now);
   if (t->stack[index].flags & kFrameSuppress)
     t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
   t->depth = index;
@@ -401,17 +400,8 @@ ThreadState* current_thread_state() noexcept {
 
 void end_open_frames_at_exit() noexcept {
   ThreadState* t = t_tls.state;
-  if (t == nullptr || t->depth == 0)
-    return;
-  std::uint64_t now = now_ticks();
-  unwind_abandoned(t, 0, now);
-  // Frame 0 itself: unwind_abandoned stops above it.
-  Frame& f = t->stack[0];
-  std::uint32_t kind = f.flags & kFrameKindMask;
-  if ((kind == kFrameAuto || kind == kFrameScope) &&
-      !(f.flags & (kFrameInherited | kFrameSuppress)))
-    emit_frame(t, 0, now, kRecUnfinished, nullptr);
-  t->depth = 0;
+  if (t != nullptr && t->depth > 0)
+    end_frames_above(t, 0, now_ticks());
 }
 
 } // namespace autospan::internal

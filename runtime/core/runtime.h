@@ -122,6 +122,9 @@ ThreadState* current_thread_state() noexcept;
 std::uint32_t push_frame(ThreadState* t, const Frame& f) noexcept;
 // Pops frame `index` (and any frames above it, which were abandoned).
 void pop_frame(ThreadState* t, std::uint32_t index, std::uint64_t now) noexcept;
+// Pops the frames above `depth` whose exits never came (longjmp, exit(), exceptions through
+// -fno-exceptions code); those worth keeping are emitted, marked unfinished, ending at `now`.
+void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now) noexcept;
 // Ends the calling thread's open frames at exit() (marked unfinished).
 void end_open_frames_at_exit() noexcept;
 

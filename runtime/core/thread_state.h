@@ -106,6 +106,14 @@ private:
 
 constexpr std::uint32_t kStackCapacity = 1024;
 
+// Where a setjmp was called: the shadow stack depth at that moment, keyed by the jmp_buf's
+// address (runtime/core/longjmp.cpp). A longjmp to it ends the frames above that depth.
+struct JumpTarget {
+  const void* env;
+  std::uint32_t depth;
+};
+constexpr std::uint32_t kJumpTargets = 8;
+
 struct ThreadState {
   // --- owning thread ---
   std::uint32_t depth = 0; // may exceed kStackCapacity (frames beyond it are not recorded)
@@ -117,6 +125,8 @@ struct ThreadState {
   IdRng rng{};
   std::uint64_t tid = 0;
   std::uint64_t generation = 0; // fork generation this state belongs to
+  JumpTarget jumps[kJumpTargets] = {}; // most recent setjmp calls (round robin)
+  std::uint32_t jump_next = 0;
 
   // --- shared ---
   alignas(64) std::atomic<std::uint64_t> head{0};

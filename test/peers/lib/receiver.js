@@ -98,6 +98,7 @@ export class Receiver {
       headers: request.headers,
       bodyBytes: request.body.length,
       spanCount: 0,
+      spanIds: [],
       warnings: [],
       error: null,
       stored: false,
@@ -123,6 +124,9 @@ export class Receiver {
       return { action: 'respond', status: 400, message: e.message };
     }
     record.spanCount = spans.length;
+    // Kept even when the spans are not stored, so tests can tell a retry (same ids again) from a
+    // new batch.
+    record.spanIds = spans.map((s) => s.spanId);
 
     const fault = this.faults.next();
     if (fault.store) this.storeSpans(spans, record);

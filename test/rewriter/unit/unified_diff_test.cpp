@@ -18,7 +18,9 @@ std::string lines(int From, int To) {
 
 } // namespace
 
-TEST_CASE("no edits, no diff") { CHECK(unifiedDiff("a", "b", "x\n", {}).empty()); }
+TEST_CASE("no edits, no diff") {
+  CHECK(unifiedDiff("a", "b", "x\n", {}).empty());
+}
 
 TEST_CASE("a whole-line insertion is one added line with three lines of context") {
   std::string Old = lines(1, 10);

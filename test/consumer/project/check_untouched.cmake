@@ -1,0 +1,15 @@
+# cmake -DSRC=<project>/src -DMIRROR=<build>/autospan-rewrite/shop/src -P check_untouched.cmake
+# MODE rewrite compiles rewritten copies in the build tree; the sources stay as they are.
+foreach(file shop.cpp shop.h main.cpp)
+  file(READ "${SRC}/${file}" original)
+  if(original MATCHES "AUTOSPAN_FUNCTION|added by autospan-rewrite")
+    message(FATAL_ERROR "${SRC}/${file} was modified by the rewriter")
+  endif()
+  if(NOT EXISTS "${MIRROR}/${file}")
+    message(FATAL_ERROR "no rewritten copy ${MIRROR}/${file}")
+  endif()
+endforeach()
+file(READ "${MIRROR}/shop.cpp" copy)
+if(NOT copy MATCHES "AUTOSPAN_FUNCTION\\(\"shop::price\"\\)")
+  message(FATAL_ERROR "${MIRROR}/shop.cpp is not instrumented")
+endif()
