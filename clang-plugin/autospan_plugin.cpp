@@ -9,38 +9,45 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 using namespace clang;
 
 namespace autospan::plugin {
 namespace {
 
-// The major version in "Debian clang version 19.1.7 (...)"; 0 if it cannot be found.
-unsigned majorOf(llvm::StringRef FullVersion) {
+// The major version in "Debian clang version 19.1.7 (...)"; 0 if it cannot be found. No LLVM
+// here: it runs before we know that the host's LLVM is ours.
+unsigned long majorOf(const std::string& FullVersion) {
   size_t At = FullVersion.find("version ");
-  if (At == llvm::StringRef::npos)
+  if (At == std::string::npos)
     return 0;
-  llvm::StringRef Digits = FullVersion.drop_front(At + 8);
-  unsigned Major = 0;
-  Digits.consumeInteger(10, Major);
-  return Major;
+  return std::strtoul(FullVersion.c_str() + At + 8, nullptr, 10);
 }
+
+// A plugin only works inside the Clang major it was compiled against: the classes it derives
+// from and the objects it builds change layout between majors. This runs when the compiler loads
+// the plugin, before the registration below and before the compiler constructs our action with
+// its own (possibly different) base class layout. It only calls a free function returning
+// std::string and the C library.
+struct HostVersionCheck {
+  HostVersionCheck() {
+    std::string Host = getClangFullVersion();
+    if (majorOf(Host) == CLANG_VERSION_MAJOR)
+      return;
+    std::fprintf(stderr,
+                 "error: autospan-plugin.so was built for Clang %d, but this compiler is "
+                 "'%s'; use clang-%d (or autospan-rewrite, which works with any compiler)\n",
+                 CLANG_VERSION_MAJOR, Host.c_str(), CLANG_VERSION_MAJOR);
+    std::fflush(stderr);
+    std::_Exit(1);
+  }
+};
+const HostVersionCheck CheckHostVersion;
 
 class AutospanAction : public PluginASTAction {
 protected:
   bool ParseArgs(const CompilerInstance& CI, const std::vector<std::string>& Args) override {
-    // A plugin only works inside the Clang major it was compiled against: the C++ classes it
-    // derives from change layout between majors. Check before touching any of them; only plain
-    // C I/O is safe to use from here when the versions differ.
-    std::string Host = getClangFullVersion();
-    if (majorOf(Host) != CLANG_VERSION_MAJOR) {
-      std::fprintf(stderr,
-                   "error: autospan-plugin.so was built for Clang %d, but this compiler is "
-                   "'%s'; use clang-%d (or autospan-rewrite, which works with any compiler)\n",
-                   CLANG_VERSION_MAJOR, Host.c_str(), CLANG_VERSION_MAJOR);
-      std::fflush(stderr);
-      std::_Exit(1);
-    }
     Options = parsePluginOptions(const_cast<CompilerInstance&>(CI), Args);
     return Options.has_value();
   }

@@ -34,7 +34,7 @@ install(EXPORT autospanTargets
 
 # Installed binaries carry no build-tree RPATH (CMake drops it at install; none of the tools links
 # libautospan). The rewriter needs LLVM's shared libraries: a path outside both trees, recorded
-# only when the loader's default search would not find them.
+# unless it is one of the toolchain's standard library directories.
 if(TARGET autospan-rewrite AND LLVM_LIBRARY_DIR
    AND NOT LLVM_LIBRARY_DIR IN_LIST CMAKE_CXX_IMPLICIT_LINK_DIRECTORIES)
   set_target_properties(autospan-rewrite PROPERTIES INSTALL_RPATH "${LLVM_LIBRARY_DIR}")

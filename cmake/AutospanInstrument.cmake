@@ -6,7 +6,10 @@
 #
 # Inputs (set by the including scope): AUTOSPAN_PLUGIN_FILE (path, or generator expression, of
 # autospan-plugin.so), AUTOSPAN_PLUGIN_TARGET (in-tree target to depend on, optional),
-# AUTOSPAN_PLUGIN_CLANG_MAJOR (the Clang major the plugin was built for);
+# AUTOSPAN_PLUGIN_CLANG_MAJOR (the Clang major the plugin was built for); plugins for other
+# Clang majors either as AUTOSPAN_PLUGIN_CLANG_MAJORS (all majors) with AUTOSPAN_PLUGIN_FILE_<N>
+# and AUTOSPAN_PLUGIN_TARGET_<N> (in-tree), or else found beside AUTOSPAN_PLUGIN_FILE as
+# clang-<N>/autospan-plugin.so (the installed layout);
 # AUTOSPAN_REWRITE_EXECUTABLE (path, or generator expression, of autospan-rewrite) and
 # AUTOSPAN_REWRITE_TARGET (in-tree target to depend on, optional) for MODE rewrite.
 include_guard(GLOBAL)
@@ -36,26 +39,73 @@ function(autospan_instrument target)
   target_link_libraries(${target} PRIVATE autospan::runtime)
 endfunction()
 
+# _autospan_plugin_for(<major> <out-file> <out-target> <out-majors>): the plugin for Clang
+# <major> (empty if there is none), the in-tree target building it (or empty), and every major
+# there is a plugin for, AUTOSPAN_PLUGIN_CLANG_MAJOR first. The test suites use it too.
+function(_autospan_plugin_for major out_file out_target out_majors)
+  set(_majors ${AUTOSPAN_PLUGIN_CLANG_MAJOR})
+  set(_file "")
+  set(_target "")
+  if(DEFINED AUTOSPAN_PLUGIN_CLANG_MAJORS)
+    foreach(_m IN LISTS AUTOSPAN_PLUGIN_CLANG_MAJORS)
+      if(NOT _m IN_LIST _majors)
+        list(APPEND _majors ${_m})
+      endif()
+    endforeach()
+    if(major IN_LIST AUTOSPAN_PLUGIN_CLANG_MAJORS)
+      set(_file "${AUTOSPAN_PLUGIN_FILE_${major}}")
+      set(_target "${AUTOSPAN_PLUGIN_TARGET_${major}}")
+    endif()
+  elseif(AUTOSPAN_PLUGIN_FILE)
+    get_filename_component(_dir "${AUTOSPAN_PLUGIN_FILE}" DIRECTORY)
+    file(GLOB _found LIST_DIRECTORIES false "${_dir}/clang-*/autospan-plugin.so")
+    list(SORT _found COMPARE NATURAL)
+    foreach(_f IN LISTS _found)
+      if(_f MATCHES "/clang-([0-9]+)/autospan-plugin.so$")
+        if(NOT CMAKE_MATCH_1 IN_LIST _majors)
+          list(APPEND _majors ${CMAKE_MATCH_1})
+        endif()
+        if(CMAKE_MATCH_1 STREQUAL major)
+          set(_file "${_f}")
+        endif()
+      endif()
+    endforeach()
+  endif()
+  if(AUTOSPAN_PLUGIN_FILE AND major STREQUAL AUTOSPAN_PLUGIN_CLANG_MAJOR)
+    set(_file "${AUTOSPAN_PLUGIN_FILE}")
+    set(_target "${AUTOSPAN_PLUGIN_TARGET}")
+  endif()
+  set(${out_file} "${_file}" PARENT_SCOPE)
+  set(${out_target} "${_target}" PARENT_SCOPE)
+  set(${out_majors} "${_majors}" PARENT_SCOPE)
+endfunction()
+
 # Uses the AS_* variables of the caller (macro, so it sees them).
 macro(_autospan_instrument_plugin target)
   if(NOT AUTOSPAN_PLUGIN_FILE)
     message(FATAL_ERROR "autospan_instrument(${target}): this autospan was built without the "
                         "Clang plugin (AUTOSPAN_PLUGIN_FILE is not set); use MODE rewrite.")
   endif()
-  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
-    message(FATAL_ERROR
-      "autospan_instrument(${target}): MODE plugin needs Clang ${AUTOSPAN_PLUGIN_CLANG_MAJOR}, "
-      "but the C++ compiler is ${CMAKE_CXX_COMPILER_ID} ${CMAKE_CXX_COMPILER_VERSION}. "
-      "Configure with CXX=clang++-${AUTOSPAN_PLUGIN_CLANG_MAJOR}, or use MODE rewrite.")
-  endif()
+  # A plugin only loads into the Clang major it was built for: pick the one matching the
+  # target's compiler.
   string(REGEX MATCH "^[0-9]+" _as_major "${CMAKE_CXX_COMPILER_VERSION}")
-  if(NOT _as_major STREQUAL AUTOSPAN_PLUGIN_CLANG_MAJOR)
-    message(FATAL_ERROR
-      "autospan_instrument(${target}): the plugin was built for Clang ${AUTOSPAN_PLUGIN_CLANG_MAJOR}, "
-      "the compiler is Clang ${CMAKE_CXX_COMPILER_VERSION}. A plugin only loads into the Clang "
-      "major it was built for: configure with CXX=clang++-${AUTOSPAN_PLUGIN_CLANG_MAJOR}, or use MODE rewrite.")
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    set(_as_major "")
   endif()
-  set(_as_flags "-fplugin=${AUTOSPAN_PLUGIN_FILE}")
+  _autospan_plugin_for("${_as_major}" _as_plugin _as_plugin_target _as_majors)
+  if(NOT _as_plugin)
+    list(TRANSFORM _as_majors PREPEND "Clang " OUTPUT_VARIABLE _as_have)
+    list(JOIN _as_have ", " _as_have)
+    list(TRANSFORM _as_majors PREPEND "clang++-" OUTPUT_VARIABLE _as_cxx)
+    list(JOIN _as_cxx " or " _as_cxx)
+    message(FATAL_ERROR
+      "autospan_instrument(${target}): MODE plugin needs a Clang major this autospan has a plugin "
+      "for (${_as_have}), but the C++ compiler is ${CMAKE_CXX_COMPILER_ID} "
+      "${CMAKE_CXX_COMPILER_VERSION}. A plugin only loads into the Clang major it was built for: "
+      "configure with CXX=${_as_cxx}, build autospan with -DAUTOSPAN_CLANG_VERSIONS=<major> for "
+      "this one (Clang 14 or newer), or use MODE rewrite.")
+  endif()
+  set(_as_flags "-fplugin=${_as_plugin}")
   foreach(_as_ns IN LISTS AS_NAMESPACES)
     list(APPEND _as_flags "-fplugin-arg-autospan-namespace=${_as_ns}")
   endforeach()
@@ -79,13 +129,13 @@ macro(_autospan_instrument_plugin target)
   target_compile_options(${target} PRIVATE ${_as_flags})
   # The plugin is not in -MD depfiles: make every object depend on it explicitly.
   get_target_property(_as_sources ${target} SOURCES)
-  set(_as_deps "${AUTOSPAN_PLUGIN_FILE}")
+  set(_as_deps "${_as_plugin}")
   if(AS_FILTER_FILE)
     list(APPEND _as_deps "${_as_ff}")
   endif()
   set_property(SOURCE ${_as_sources} TARGET_DIRECTORY ${target} APPEND PROPERTY OBJECT_DEPENDS ${_as_deps})
-  if(AUTOSPAN_PLUGIN_TARGET)
-    add_dependencies(${target} ${AUTOSPAN_PLUGIN_TARGET})
+  if(_as_plugin_target)
+    add_dependencies(${target} ${_as_plugin_target})
   endif()
 endmacro()
 

@@ -1,7 +1,7 @@
 // The exporter interface: what the batch worker (runtime/core) calls with finished spans.
-// Implementations live in runtime/export/ (otlp, console, file). All calls come from the
-// export thread (or the exiting thread during shutdown), one at a time: no locking needed
-// inside an exporter, and no call may throw.
+// Implementations live in runtime/export/ (otlp, console, file). All calls but begin_shutdown
+// come from the export thread (or the exiting thread during shutdown), one at a time: no locking
+// needed inside an exporter, and no call may throw.
 #pragma once
 
 #include "span_data.h"
@@ -37,6 +37,10 @@ public:
   virtual void force_flush(std::chrono::milliseconds /*timeout*/) noexcept {}
   // Release resources. No export_batch call follows.
   virtual void shutdown(std::chrono::milliseconds /*timeout*/) noexcept {}
+  // The process is exiting. From now on every export_batch call, including one already running
+  // on the export thread, returns by `deadline` and gives up on a connection failure instead of
+  // retrying it. The only call that may come from another thread than the export thread.
+  virtual void begin_shutdown(std::chrono::steady_clock::time_point /*deadline*/) noexcept {}
   virtual const char* name() const noexcept = 0;
 };
 

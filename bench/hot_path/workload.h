@@ -9,7 +9,7 @@ namespace benchapp {
 int tiny(int x);
 // Calls tiny() `n` times; one call of it is the parent span of those n calls.
 int run_tiny(int n);
-// A function doing fixed work (~100 ns, no calls): the overhead relative to real work.
+// A function doing fixed work (~70 ns, no calls): the overhead relative to real work.
 unsigned busy(unsigned seed);
 // Calls busy() `n` times.
 unsigned run_busy(int n);

@@ -63,6 +63,24 @@ bool braceFromMacroDefinition(const Stmt& Body, const SourceManager& SM) {
   return Loc.isInvalid();
 }
 
+// Replacement global allocation functions ([new.delete]). Clang counts the sized operator delete
+// forms only when this translation unit uses sized deallocation (the default from Clang 19 on,
+// -fno-sized-deallocation turns it off), but other translation units and libstdc++ call them
+// anyway, so they are recognised here whatever the setting.
+bool isReplaceableAllocationFunction(const FunctionDecl& FD, const ASTContext& Ctx) {
+  if (FD.isReplaceableGlobalAllocationFunction())
+    return true;
+  OverloadedOperatorKind Op = FD.getOverloadedOperator();
+  if ((Op != OO_Delete && Op != OO_Array_Delete) ||
+      !FD.getDeclContext()->getRedeclContext()->isTranslationUnit() || FD.isVariadic())
+    return false;
+  // operator delete(void*, std::size_t [, std::align_val_t])
+  unsigned N = FD.getNumParams();
+  return (N == 2 || N == 3) && Ctx.hasSameType(FD.getParamDecl(0)->getType(), Ctx.VoidPtrTy) &&
+         Ctx.hasSameType(FD.getParamDecl(1)->getType(), Ctx.getSizeType()) &&
+         (N == 2 || FD.getParamDecl(2)->getType()->isAlignValT());
+}
+
 bool hasNoInstrumentFunction(const FunctionDecl& FD) {
   for (const FunctionDecl* R : FD.redecls())
     if (R->hasAttr<NoInstrumentFunctionAttr>())
@@ -144,7 +162,7 @@ Decision decideImpl(const FunctionDecl& FD, ASTContext& Ctx, const Config& C,
   }
   if (FD.hasAttr<NakedAttr>())
     return Skip(SkipReason::Naked);
-  if (FD.isReplaceableGlobalAllocationFunction())
+  if (isReplaceableAllocationFunction(FD, Ctx))
     return Skip(SkipReason::AllocationFunction);
   const Stmt* Body = FD.getBody();
   if (isa<CoroutineBodyStmt>(Body))

@@ -78,6 +78,8 @@ private:
 #include <autospan/detail/api_support.h>
 
 #include <chrono>
+#include <cstddef>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <string>
@@ -142,6 +144,12 @@ public:
   explicit Span(string_ref name, span_kind kind = span_kind::internal) noexcept;
   // With an explicit parent instead of the current context (an invalid one starts a new trace).
   Span(string_ref name, const Context& parent, span_kind kind = span_kind::internal) noexcept;
+  // With attributes set before the sampling decision: a sampler (set_sampler) sees them.
+  //   autospan::Span span("handle", {{"priority", "high"}});
+  Span(string_ref name, std::initializer_list<attribute> attributes,
+       span_kind kind = span_kind::internal) noexcept;
+  Span(string_ref name, const Context& parent, std::initializer_list<attribute> attributes,
+       span_kind kind = span_kind::internal) noexcept;
   ~Span();
   Span(Span&& other) noexcept : state_(other.state_) { other.state_ = nullptr; }
   Span& operator=(Span&&) = delete;
@@ -259,6 +267,96 @@ AUTOSPAN_API bool flush(std::chrono::milliseconds timeout = std::chrono::millise
 // afterwards.
 AUTOSPAN_API bool
 shutdown(std::chrono::milliseconds timeout = std::chrono::milliseconds(-1)) noexcept;
+
+// ---------------------------------------------------------------------------------------------
+// Run-time control: what the compiled-in instrumentation records (docs/configuration.md).
+
+// Replaces the AUTOSPAN_FILTER rules ("" removes the filter): `PATTERN=on|off,...` over the
+// qualified names of the instrumented functions, the most specific rule winning. Every call site
+// decides again on its next call; a site that is off then costs what the disabled path costs.
+// A bad rule is ignored with one warning naming it (the function then returns false).
+// Thread-safe; meant for long-running services (an admin endpoint, a signal), not per request.
+AUTOSPAN_API bool set_filter(string_ref rules) noexcept;
+
+enum class sampling_decision { drop, record_and_sample };
+
+// What a sampler decides from. Valid only during the call to should_sample.
+struct sampling_parameters {
+  // The parent: not valid (is_valid() false) when the span starts a new trace; is_remote() for
+  // an extracted context or TRACEPARENT. Carries the current baggage.
+  Context parent;
+  // The span's trace id (the parent's, or the new trace's), big-endian bytes as in traceparent.
+  unsigned char trace_id[16];
+  string_ref name;
+  span_kind kind;
+  // Attributes known at the start: for an instrumented function (and AUTOSPAN_SCOPE)
+  // code.function.name, code.file.path and code.line.number; for a Span those given to its
+  // constructor.
+  const attribute* attributes;
+  std::size_t attribute_count;
+  // An instrumented function or AUTOSPAN_SCOPE (true), or an autospan::Span (false).
+  bool automatic;
+
+  // The attribute with this key, or nullptr.
+  const attribute_value* find_attribute(string_ref key) const noexcept {
+    for (std::size_t i = 0; i < attribute_count; ++i) {
+      const string_ref& k = attributes[i].key;
+      if (k.size() == key.size() && std::memcmp(k.data(), key.data(), key.size()) == 0)
+        return &attributes[i].value;
+    }
+    return nullptr;
+  }
+};
+
+// Where a sampler puts attributes for the span it samples; set() copies at once.
+class sampling_attributes {
+public:
+  AUTOSPAN_API void set(string_ref key, const attribute_value& value) noexcept;
+
+  // Internal: made by the runtime around its own buffer.
+  explicit sampling_attributes(void* sink) noexcept : sink_(sink) {}
+  sampling_attributes(const sampling_attributes&) = delete;
+  sampling_attributes& operator=(const sampling_attributes&) = delete;
+
+private:
+  void* sink_;
+};
+
+// A sampler decides, when a trace starts in this process, whether it is recorded. Consulted for
+// the root of every trace this process starts (an instrumented function outside any trace, or one
+// continuing TRACEPARENT) and for every autospan::Span (with its parent); spans below follow
+// their root's decision at no cost (a dropped trace costs what the disabled path costs). Calls
+// come from any thread, concurrently. An exception thrown from should_sample counts as drop.
+class sampler {
+public:
+  virtual ~sampler() = default;
+  virtual sampling_decision should_sample(const sampling_parameters& params,
+                                          sampling_attributes& attributes) = 0;
+  // For diagnostics (OpenTelemetry's GetDescription).
+  virtual std::string description() const { return "custom"; }
+
+protected:
+  sampler() = default;
+  sampler(const sampler&) = default;
+  sampler& operator=(const sampler&) = default;
+};
+
+// The standard samplers, to use as building blocks (OpenTelemetry's semantics).
+AUTOSPAN_API std::shared_ptr<sampler> always_on_sampler();
+AUTOSPAN_API std::shared_ptr<sampler> always_off_sampler();
+AUTOSPAN_API std::shared_ptr<sampler> trace_id_ratio_sampler(double ratio);
+// Follows a valid parent's sampled flag; `root` decides new traces. The other four, when not
+// null, decide instead for the respective kind of parent (OpenTelemetry's ParentBased options).
+AUTOSPAN_API std::shared_ptr<sampler>
+parent_based_sampler(std::shared_ptr<sampler> root,
+                     std::shared_ptr<sampler> remote_parent_sampled = nullptr,
+                     std::shared_ptr<sampler> remote_parent_not_sampled = nullptr,
+                     std::shared_ptr<sampler> local_parent_sampled = nullptr,
+                     std::shared_ptr<sampler> local_parent_not_sampled = nullptr);
+// The sampler configured by OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG.
+AUTOSPAN_API std::shared_ptr<sampler> environment_sampler();
+// Installs `s` for every trace started from now on; nullptr goes back to OTEL_TRACES_SAMPLER.
+AUTOSPAN_API void set_sampler(std::shared_ptr<sampler> s) noexcept;
 
 } // namespace v1
 } // namespace autospan

@@ -1,6 +1,7 @@
 #include "batch_worker.h"
 
 #include "../log.h"
+#include "runtime_control.h"
 #include "runtime_internal.h"
 
 #include <algorithm>
@@ -8,7 +9,9 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <csignal>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <type_traits>
 #include <unistd.h>
@@ -153,6 +156,18 @@ void BatchWorker::start() {
   if (running_ || stop_)
     return;
   BusyScope busy;
+  // Asynchronous signals (SIGALRM timers, SIGINT, SIGCHLD, ...) sent to the process must reach
+  // the program's threads, where its handlers expect to run, not this one: it starts with all of
+  // them blocked (the mask is inherited, so there is no window).
+  struct BlockAllSignals {
+    sigset_t previous;
+    BlockAllSignals() {
+      sigset_t all;
+      sigfillset(&all);
+      pthread_sigmask(SIG_SETMASK, &all, &previous);
+    }
+    ~BlockAllSignals() { pthread_sigmask(SIG_SETMASK, &previous, nullptr); }
+  } blocked;
   // The export thread must never be traced: its TLS gate stays busy for its whole life.
   thread_ = std::thread([this] {
     t_tls.gate = kTlsBusy;
@@ -181,10 +196,13 @@ void BatchWorker::run() {
       // SIGINT/SIGTERM with the default action: export what we have, then let the signal do
       // what it would have done (below, once stopped).
       fatal_signal = sig;
-      std::lock_guard<std::mutex> lock(control_mutex_);
+      std::unique_lock<std::mutex> lock(control_mutex_);
       if (!stop_) {
         stop_ = true;
-        stop_deadline_ = std::chrono::steady_clock::now() + config().export_timeout;
+        stop_deadline_ = std::chrono::steady_clock::now() + config().shutdown_timeout;
+        auto deadline = stop_deadline_;
+        lock.unlock();
+        begin_stop(deadline);
       }
     }
     std::uint64_t flush_target;
@@ -197,24 +215,31 @@ void BatchWorker::run() {
       stop_deadline = stop_deadline_;
     }
     bool backlog;
+    bool paused;
+    bool flushed_all = true;
     {
       std::lock_guard<std::mutex> lock(pipeline_mutex_);
       backlog = drain_rings();
       auto now = std::chrono::steady_clock::now();
       bool due = now >= next_export_;
       bool must_flush = flush_target != flush_done_ || stopping;
-      if (queued_ >= config().max_batch || backlog || (due && queued_ > 0) || must_flush) {
+      paused = !must_flush && now < paused_until_;
+      if (!paused &&
+          (queued_ >= config().max_batch || backlog || (due && queued_ > 0) || must_flush)) {
         auto deadline = must_flush && stopping ? stop_deadline : now + config().export_timeout;
-        export_queue(deadline, must_flush || due);
+        bool flowing = export_queue(deadline, must_flush || due);
         // Whatever the rings accumulated meanwhile belongs to this flush too.
-        while (must_flush && drain_rings() && std::chrono::steady_clock::now() < deadline)
-          export_queue(deadline, true);
+        while (flowing && must_flush && drain_rings() &&
+               std::chrono::steady_clock::now() < deadline)
+          flowing = export_queue(deadline, true);
         if (must_flush) {
           drain_rings();
-          export_queue(deadline, true);
+          if (flowing)
+            export_queue(deadline, true);
           for (auto& e : exporters_)
             e->force_flush(std::chrono::duration_cast<std::chrono::milliseconds>(
                 deadline - std::chrono::steady_clock::now()));
+          flushed_all = queued_ == 0;
         }
       }
       if (due || queued_ == 0)
@@ -223,6 +248,7 @@ void BatchWorker::run() {
     if (stopping) {
       {
         std::lock_guard<std::mutex> pl(pipeline_mutex_);
+        count_unsent();
         for (auto& e : exporters_)
           e->shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(
               stop_deadline - std::chrono::steady_clock::now()));
@@ -240,11 +266,12 @@ void BatchWorker::run() {
     if (flush_target != flush_done_) {
       std::lock_guard<std::mutex> lock(control_mutex_);
       flush_done_ = flush_target;
+      flush_ok_ = flushed_all;
       control_cv_.notify_all();
     }
-    if (backlog)
+    if (backlog && !paused)
       continue;
-    // Sleep until the next scheduled export or a wake-up.
+    // Sleep until the next scheduled export (or the end of a pause) or a wake-up.
     std::uint32_t seq = wake_seq_.load(std::memory_order_relaxed);
     sleeping_.store(true, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -253,8 +280,11 @@ void BatchWorker::run() {
       std::lock_guard<std::mutex> lock(control_mutex_);
       pending_work = flush_requested_ != flush_done_ || stop_;
     }
+    // A signal stored before the fence above is seen here; one stored after it sees
+    // sleeping_ and wakes us.
+    pending_work |= g_pending_signal.load(std::memory_order_acquire) != 0;
     if (!pending_work) {
-      auto wait = next_export_ - std::chrono::steady_clock::now();
+      auto wait = (paused ? paused_until_ : next_export_) - std::chrono::steady_clock::now();
       futex_wait(&wake_seq_, seq,
                  std::max(std::chrono::nanoseconds(std::chrono::milliseconds(1)),
                           std::chrono::duration_cast<std::chrono::nanoseconds>(wait)));
@@ -324,8 +354,12 @@ void BatchWorker::add_common_attributes(SpanData& sd, ThreadState* t, bool root,
   if (root && !c.options.pipeline_id.empty())
     sd.attributes.push_back(
         Attribute{c.options.pipeline_id_attribute, AttributeValue(c.options.pipeline_id)});
-  if (t->worker_baggage != nullptr && (c.baggage_all || !c.baggage_attribute_keys.empty())) {
-    for (const auto& [key, value] : static_cast<BaggageSnapshot*>(t->worker_baggage)->entries) {
+  if (c.baggage_all || !c.baggage_attribute_keys.empty()) {
+    // A thread that never changed its baggage carries the process's (BAGGAGE at start).
+    const auto& entries = t->worker_baggage != nullptr
+                              ? static_cast<BaggageSnapshot*>(t->worker_baggage)->entries
+                              : c.env_context.baggage;
+    for (const auto& [key, value] : entries) {
       if (c.baggage_all ||
           std::find(c.baggage_attribute_keys.begin(), c.baggage_attribute_keys.end(), key) !=
               c.baggage_attribute_keys.end())
@@ -430,6 +464,7 @@ void BatchWorker::convert(ThreadState* t, const Record& r) {
   put_attr(sd, n, "thread.id", static_cast<std::int64_t>(t->tid));
   sd.attributes.resize(n);
   add_common_attributes(sd, t, r.parent_span_id == 0, false);
+  add_sampler_attributes(r.span_id, sd.attributes);
   if (r.flags & kRecUnfinished)
     sd.attributes.push_back(make_attr("autospan.unfinished", true));
   if (r.flags & kRecError) {
@@ -468,9 +503,11 @@ void BatchWorker::note_site_stat(const Record& r) {
   }
 }
 
-void BatchWorker::export_queue(std::chrono::steady_clock::time_point deadline, bool all) {
+bool BatchWorker::export_queue(std::chrono::steady_clock::time_point deadline, bool all) {
   std::size_t batch = std::max<std::size_t>(1, config().max_batch);
   std::size_t done = 0;
+  bool flowing = true;
+  const bool final = final_.load(std::memory_order_acquire);
   while (queued_ - done >= batch || (all && queued_ > done)) {
     std::size_t n = std::min(batch, queued_ - done);
     ExportBatch b;
@@ -480,23 +517,43 @@ void BatchWorker::export_queue(std::chrono::steady_clock::time_point deadline, b
     b.count = n;
     auto remaining = deadline - std::chrono::steady_clock::now();
     auto exporter_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(remaining);
-    bool ok = true;
     if (exporter_timeout.count() <= 0) {
-      ok = false;
-    } else {
-      for (auto& e : exporters_) {
-        ExportResult res = e->export_batch(b, exporter_timeout);
-        if (res != ExportResult::Success) {
-          ok = false;
-          AUTOSPAN_LOG(Warn, "%s exporter failed to export %zu spans%s", e->name(), n,
-                       res == ExportResult::RetryExhausted ? " (retries exhausted)" : "");
-        }
-      }
+      // Past the deadline: no attempt. Only a final flush gets here with spans left.
+      (final ? unsent_ : export_failed_).fetch_add(n, std::memory_order_relaxed);
+      done += n;
+      continue;
     }
-    if (ok || exporters_.empty())
+    std::size_t succeeded = 0, transient = 0, permanent = 0;
+    for (auto& e : exporters_) {
+      ExportResult res = e->export_batch(b, exporter_timeout);
+      if (res == ExportResult::Success)
+        ++succeeded;
+      else if (res == ExportResult::RetryExhausted)
+        ++transient;
+      else
+        ++permanent;
+    }
+    // The collector is unavailable (every exporter ran out of retries): keep the batch and try
+    // again later. While it is down the queue and then the threads' buffers fill; only then are
+    // spans dropped (and counted). With several exporters a batch one of them took is not
+    // retried (it would arrive twice there).
+    if (transient > 0 && succeeded == 0 && permanent == 0 && !final) {
+      AUTOSPAN_LOG(Debug, "collector unavailable: %zu spans stay queued for a later attempt",
+                   queued_ - done);
+      paused_until_ = std::chrono::steady_clock::now() +
+                      std::min<std::chrono::nanoseconds>(std::chrono::seconds(1),
+                                                         config().schedule_delay);
+      flowing = false;
+      break;
+    }
+    if (transient + permanent == 0) {
       exported_.fetch_add(n, std::memory_order_relaxed);
-    else
+    } else {
       export_failed_.fetch_add(n, std::memory_order_relaxed);
+      // At exit the one summary line says it; the exporter has logged why.
+      if (!final)
+        AUTOSPAN_LOG(Warn, "%zu spans dropped: the export failed", n);
+    }
     done += n;
   }
   // Keep the unexported tail at the front; the slots' buffers are reused by later spans.
@@ -505,6 +562,30 @@ void BatchWorker::export_queue(std::chrono::steady_clock::time_point deadline, b
       std::swap(queue_[i - done], queue_[i]);
     queued_ -= done;
   }
+  return flowing;
+}
+
+void BatchWorker::begin_stop(std::chrono::steady_clock::time_point deadline) {
+  final_.store(true, std::memory_order_release);
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  for (auto& e : exporters_)
+    e->begin_shutdown(deadline);
+}
+
+void BatchWorker::count_unsent() {
+  std::uint64_t n = queued_;
+  queued_ = 0;
+  // Records the queue had no room for: still in the threads' rings.
+  for (auto* list : {&live_, &exited_})
+    for (ThreadState* t : *list) {
+      std::uint64_t head = t->head.load(std::memory_order_acquire);
+      for (std::uint64_t i = t->tail.load(std::memory_order_relaxed); i != head; ++i) {
+        RecordType type = t->ring[i & t->ring_mask].type;
+        n += type == RecordType::Span || type == RecordType::ManualSpan;
+      }
+      t->tail.store(head, std::memory_order_release);
+    }
+  unsent_.fetch_add(n, std::memory_order_relaxed);
 }
 
 bool BatchWorker::flush(std::chrono::nanoseconds timeout) {
@@ -514,30 +595,34 @@ bool BatchWorker::flush(std::chrono::nanoseconds timeout) {
     // No export thread (fork child that never started one, or after shutdown): flush inline.
     std::lock_guard<std::mutex> pl(pipeline_mutex_);
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (drain_rings() && std::chrono::steady_clock::now() < deadline)
-      export_queue(deadline, true);
-    export_queue(deadline, true);
-    return true;
+    bool flowing = true;
+    while (flowing && drain_rings() && std::chrono::steady_clock::now() < deadline)
+      flowing = export_queue(deadline, true);
+    return flowing && export_queue(deadline, true);
   }
   std::uint64_t target = ++flush_requested_;
   lock.unlock();
   wake_seq_.fetch_add(1, std::memory_order_relaxed);
   futex_wake(&wake_seq_);
   lock.lock();
-  return control_cv_.wait_for(lock, timeout, [&] { return flush_done_ >= target || stopped_; });
+  bool done =
+      control_cv_.wait_for(lock, timeout, [&] { return flush_done_ >= target || stopped_; });
+  return done && (stopped_ || flush_ok_);
 }
 
 bool BatchWorker::shutdown(std::chrono::nanoseconds timeout) {
   std::unique_lock<std::mutex> lock(control_mutex_);
   if (stopped_)
     return true;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   if (!running_) {
     lock.unlock();
+    begin_stop(deadline);
     std::lock_guard<std::mutex> pl(pipeline_mutex_);
-    auto deadline = std::chrono::steady_clock::now() + timeout;
     while (drain_rings() && std::chrono::steady_clock::now() < deadline)
       export_queue(deadline, true);
     export_queue(deadline, true);
+    count_unsent();
     for (auto& e : exporters_)
       e->shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now()));
@@ -546,8 +631,11 @@ bool BatchWorker::shutdown(std::chrono::nanoseconds timeout) {
     return true;
   }
   stop_ = true;
-  stop_deadline_ = std::chrono::steady_clock::now() + timeout;
+  stop_deadline_ = deadline;
   lock.unlock();
+  // An export in flight (retrying against a collector that is down, waiting on one that never
+  // answers) gives up by the deadline instead of running out its own timeout.
+  begin_stop(deadline);
   wake_seq_.fetch_add(1, std::memory_order_relaxed);
   futex_wake(&wake_seq_);
   lock.lock();
@@ -581,18 +669,34 @@ void BatchWorker::after_fork_child(Resource resource,
   exported_.store(0);
   export_failed_.store(0);
   queue_full_.store(0);
+  unsent_.store(0);
+  final_.store(false);
+  paused_until_ = {};
   exit_drops_buffer_ = exit_drops_overflow_ = 0;
   next_export_ = std::chrono::steady_clock::now() + config().schedule_delay;
 }
 
 void BatchWorker::replace_exporters(std::vector<std::unique_ptr<SpanExporter>> exporters) {
   std::lock_guard<std::mutex> pl(pipeline_mutex_);
+  std::lock_guard<std::mutex> lock(control_mutex_); // begin_stop reads the list under it
   exporters_ = std::move(exporters);
 }
 
 DropCounts BatchWorker::drops() {
-  DropCounts d;
   std::lock_guard<std::mutex> pl(pipeline_mutex_);
+  return collect_drops();
+}
+
+bool BatchWorker::try_drops(DropCounts& out) {
+  std::unique_lock<std::mutex> pl(pipeline_mutex_, std::try_to_lock);
+  if (!pl.owns_lock())
+    return false;
+  out = collect_drops();
+  return true;
+}
+
+DropCounts BatchWorker::collect_drops() {
+  DropCounts d;
   registry_collect(live_, exited_);
   d.buffer_full = exit_drops_buffer_;
   d.stack_overflow = exit_drops_overflow_;
@@ -603,6 +707,7 @@ DropCounts BatchWorker::drops() {
     }
   d.export_failed = export_failed_.load(std::memory_order_relaxed);
   d.queue_full = queue_full_.load(std::memory_order_relaxed);
+  d.unsent = unsent_.load(std::memory_order_relaxed);
   return d;
 }
 

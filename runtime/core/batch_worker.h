@@ -23,8 +23,11 @@ struct DropCounts {
   std::uint64_t buffer_full = 0;    // a thread's ring was full
   std::uint64_t queue_full = 0;     // manual spans refused while the export queue was full
   std::uint64_t export_failed = 0;  // the exporter gave up on a batch
+  std::uint64_t unsent = 0;         // still buffered when the final flush's deadline passed
   std::uint64_t stack_overflow = 0; // calls nested deeper than the shadow stack
-  std::uint64_t total() const { return buffer_full + queue_full + export_failed + stack_overflow; }
+  std::uint64_t total() const {
+    return buffer_full + queue_full + export_failed + unsent + stack_overflow;
+  }
 };
 
 // Per-site statistics for AUTOSPAN_SUMMARY.
@@ -47,7 +50,8 @@ public:
   void start();
   // Wakes the export thread (producer side: lock-free).
   void wake() noexcept;
-  // Exports everything recorded so far; waits at most `timeout`. Returns false on timeout.
+  // Exports everything recorded so far; waits at most `timeout`. Returns false on timeout, and
+  // when spans stay queued because the collector is unavailable.
   bool flush(std::chrono::nanoseconds timeout);
   // Final flush and exporter shutdown, bounded by `timeout`; the export thread stops.
   bool shutdown(std::chrono::nanoseconds timeout);
@@ -56,6 +60,9 @@ public:
   void replace_exporters(std::vector<std::unique_ptr<SpanExporter>> exporters);
 
   DropCounts drops();
+  // drops() without waiting: false when the export thread holds the pipeline (a final flush that
+  // overran its deadline).
+  bool try_drops(DropCounts& out);
   std::uint64_t exported() const { return exported_.load(std::memory_order_relaxed); }
   std::vector<std::pair<std::uint32_t, SiteStats>> site_stats();
   const Resource& resource() const { return resource_; }
@@ -69,7 +76,14 @@ private:
   void convert(ThreadState* t, const Record& r);
   void add_common_attributes(SpanData& sd, ThreadState* t, bool root, bool thread_id);
   void finish_span(SpanData& sd);
-  void export_queue(std::chrono::steady_clock::time_point deadline, bool all);
+  // Exports full batches (all queued spans when `all`). Returns false when the exporters reported
+  // the collector unavailable: the batch stays queued for a later attempt (not while stopping).
+  bool export_queue(std::chrono::steady_clock::time_point deadline, bool all);
+  // Stopping: tells the exporters (a call in flight returns by the deadline).
+  void begin_stop(std::chrono::steady_clock::time_point deadline);
+  // Stopping, after the last attempt: what is still queued or buffered counts as unsent.
+  void count_unsent();
+  DropCounts collect_drops();
   void note_site_stat(const Record& r);
   SpanData& next_slot();
 
@@ -90,12 +104,16 @@ private:
   std::string process_comm_;
   std::uint64_t exit_drops_buffer_ = 0; // from states already destroyed
   std::uint64_t exit_drops_overflow_ = 0;
+  // After the collector was found unavailable, the queued batch waits until then (flushes and
+  // the final export do not).
+  std::chrono::steady_clock::time_point paused_until_{};
 
   // Coordination.
   std::mutex control_mutex_;
   std::condition_variable control_cv_;
   std::uint64_t flush_requested_ = 0;
   std::uint64_t flush_done_ = 0;
+  bool flush_ok_ = true; // the last flush left nothing queued (the collector took everything)
   bool stop_ = false;
   bool stopped_ = false;
   std::chrono::steady_clock::time_point stop_deadline_{};
@@ -107,6 +125,8 @@ private:
   std::atomic<std::uint64_t> exported_{0};
   std::atomic<std::uint64_t> export_failed_{0};
   std::atomic<std::uint64_t> queue_full_{0};
+  std::atomic<std::uint64_t> unsent_{0};
+  std::atomic<bool> final_{false}; // stopping: failed batches are dropped, not kept
 };
 
 // The process-wide worker (nullptr before initialisation or when disabled). Never destroyed: the

@@ -12,6 +12,7 @@
 // through -fno-exceptions code): they are ended there and marked unfinished.
 #include "clock.h"
 #include "runtime.h"
+#include "runtime_control.h"
 
 #include <exception>
 
@@ -104,6 +105,8 @@ void* enter_suppressing_root(ThreadState* t, autospan_site* site) noexcept {
 }
 
 bool root_is_sampled(ThreadState* t, Frame& f) noexcept {
+  if (g_control.custom_sampler.load(std::memory_order_acquire))
+    return custom_sample_root(t, f);
   const RuntimeConfig& c = config();
   if (c.env_context.valid()) {
     f.trace_hi = c.env_context.trace_hi;
@@ -131,8 +134,10 @@ __attribute__((noinline)) void* enter_general(autospan_site* site) noexcept {
   }
   if (gate != kGateFast && gate != kGateSlow)
     return nullptr;
-  if (t_tls.gate != 0)
-    return nullptr; // inside the runtime, or inside a sampled-out trace
+  if (t_tls.gate != 0 && !outside_ends(site))
+    return nullptr; // inside the runtime, inside a sampled-out trace, or outside a required one
+  if (!filter_admits(site))
+    return nullptr; // AUTOSPAN_FILTER: resolved off
   ThreadState* t = t_tls.state;
   if (t == nullptr) {
     if (t_tls.dead)
@@ -143,6 +148,8 @@ __attribute__((noinline)) void* enter_general(autospan_site* site) noexcept {
       return nullptr;
   }
   std::uint32_t d = t->depth;
+  if (d == 0 && outside_explicit_trace(site))
+    return nullptr; // AUTOSPAN_REQUIRE_PARENT: the thread stays outside until a trace starts
   if (d >= kStackCapacity) {
     t->dropped_overflow.fetch_add(1, std::memory_order_relaxed);
     t->depth = d + 1;
@@ -266,9 +273,7 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
   const std::uint32_t i = static_cast<std::uint32_t>(token - 1);
   Frame& f = t->stack[i];
   const std::uint32_t site_id = site_id_of(f.site);
-  const std::uint64_t h = t->head_local;
-  const std::uint64_t cap = std::uint64_t{t->ring_mask} + 1;
-  if (__builtin_expect(site_id == 0 || t->ring == nullptr || h - t->cached_tail >= cap, 0))
+  if (__builtin_expect(site_id == 0 || t->ring == nullptr, 0))
     return exit_general(t, token, now);
   std::uint64_t parent_id;
   std::uint16_t flags = 0;
@@ -299,6 +304,9 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
     if (remote)
       flags |= kRecParentRemote;
   }
+  const std::uint64_t h = ring_reserve(t);
+  if (__builtin_expect(h == kRingFull, 0))
+    return exit_general(t, token, now); // drops and counts
   Record& r = t->ring[h & t->ring_mask];
   r.type = RecordType::Span;
   r.reserved = 0;
@@ -318,7 +326,8 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
 
 } // namespace
 
-void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now) noexcept {
+void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now,
+                      const ExceptionInfo* error) noexcept {
   std::uint32_t d = t->depth;
   while (d > depth) {
     --d;
@@ -330,11 +339,17 @@ void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now) no
     std::uint32_t kind = f.flags & kFrameKindMask;
     if (f.flags & kFrameSuppress)
       t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
-    bool keep = (f.flags & kFrameKeep) || kind == kFrameScope ||
+    bool keep = (f.flags & kFrameKeep) || kind == kFrameScope || error != nullptr ||
                 now - f.start >= g_hot.min_ticks.load(std::memory_order_relaxed);
     if ((kind == kFrameAuto || kind == kFrameScope) && keep &&
-        !(f.flags & (kFrameInherited | kFrameSuppress)))
-      emit_frame(t, d, now, kRecUnfinished, nullptr);
+        !(f.flags & (kFrameInherited | kFrameSuppress))) {
+      ExceptionInfo* payload = nullptr;
+      if (error != nullptr) {
+        BusyScope busy;
+        payload = new (std::nothrow) ExceptionInfo(*error);
+      }
+      emit_frame(t, d, now, error ? kRecUnfinished | kRecError : kRecUnfinished, payload);
+    }
     // Span and context frames belong to objects that may still be alive (a Span moved out of
     // its scope): they only lose their place on the stack.
     t->depth = d;
@@ -377,6 +392,7 @@ std::uint32_t push_frame(ThreadState* t, const Frame& f) noexcept {
     return kNoParentIndex;
   t->stack[d] = f;
   t->depth = d + 1;
+  note_pushed_frame(f);
   return d;
 }
 
@@ -412,7 +428,8 @@ using autospan::internal::t_tls;
 extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v1(autospan_site* site) noexcept {
   namespace ai = autospan::internal;
   if (__builtin_expect(g_hot.gate.load(std::memory_order_relaxed) != ai::kGateFast, 0)) {
-    if (g_hot.gate.load(std::memory_order_relaxed) == ai::kGateDisabled)
+    if (g_hot.gate.load(std::memory_order_relaxed) == ai::kGateDisabled ||
+        ai::site_filtered_off(site)) // AUTOSPAN_FILTER (a filter keeps the gate off kGateFast)
       return nullptr;
     return ai::enter_general(site);
   }
@@ -458,7 +475,9 @@ extern "C" AUTOSPAN_ABI_EXPORT void autospan_exit_v1(void** token) noexcept {
     }
     return ai::exit_keep(t, tok, now);
   }
-  if ((f.flags & ~(ai::kFrameHasIds | ai::kFrameKeep)) == ai::kFrameAuto)
+  // Kept by a descendant. A root that only has ids (a sampler or TRACEPARENT gave them) is still
+  // subject to the minimum: exit_general decides.
+  if ((f.flags & ~(ai::kFrameHasIds | ai::kFrameKeep)) == ai::kFrameAuto && (f.flags & ai::kFrameKeep))
     return ai::exit_keep(t, tok, now);
   return ai::exit_general(t, tok, now);
 }

@@ -53,23 +53,22 @@ void note_longjmp(const void* env) noexcept {
 
 } // namespace autospan::internal
 
+#if !defined(AUTOSPAN_STATIC_RUNTIME)
 namespace {
 
 using LongjmpFn = void (*)(void*, int);
 
-[[noreturn]] void missing(const char* name) {
-  std::fprintf(stderr, "autospan: cannot find the C library's %s\n", name);
-  std::abort();
-}
-
 void* next_symbol(const char* name) noexcept {
   void* p = dlsym(RTLD_NEXT, name);
-  if (p == nullptr)
-    missing(name);
+  if (p == nullptr) {
+    std::fprintf(stderr, "autospan: cannot find the C library's %s\n", name);
+    std::abort();
+  }
   return p;
 }
 
 } // namespace
+#endif
 
 // Called by the trampolines: returns the C library's __sigsetjmp to jump to.
 extern "C" __attribute__((visibility("hidden"))) void*

@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "propagation.h"
 #include "runtime.h"
+#include "runtime_control.h"
 #include "runtime_internal.h"
 
 #include <autospan/autospan.h>
@@ -212,7 +213,8 @@ std::string demangle(const char* name) {
 }
 
 // Starts `s` under the given parent (has_parent false: a new trace).
-void start_span(SpanState* s, string_ref name, span_kind kind, const Current& parent) {
+void start_span(SpanState* s, string_ref name, span_kind kind, const Current& parent,
+                std::initializer_list<attribute> attributes = {}) {
   ThreadState* t = current_thread_state();
   if (t == nullptr)
     return;
@@ -226,6 +228,20 @@ void start_span(SpanState* s, string_ref name, span_kind kind, const Current& pa
     s->trace_hi = t->rng.next();
     s->trace_lo = t->rng.nonzero();
     sampled = sampler_decide(c.sampler, s->trace_hi, s->trace_lo, false, false);
+  }
+  std::vector<Attribute> sampler_attributes;
+  if (g_control.custom_sampler.load(std::memory_order_acquire)) {
+    SamplerParent p;
+    p.valid = parent.has;
+    p.trace_hi = parent.trace_hi;
+    p.trace_lo = parent.trace_lo;
+    p.span_id = parent.span_id;
+    p.sampled = parent.sampled;
+    p.remote = parent.remote;
+    p.trace_state = &parent.trace_state;
+    p.baggage = &thread_baggage();
+    sampled = custom_sample_span(p, s->trace_hi, s->trace_lo, name, kind, attributes,
+                                 &sampler_attributes);
   }
   s->span_id = t->rng.nonzero();
   Frame f{};
@@ -251,6 +267,15 @@ void start_span(SpanState* s, string_ref name, span_kind kind, const Current& pa
     d.trace_flags = 1;
     d.name = name.str();
     d.kind = static_cast<SpanKind>(kind);
+    for (const auto& a : attributes)
+      put_attribute(d.attributes, d.dropped_attributes_count, a.key, a.value);
+    for (auto& a : sampler_attributes) {
+      if (d.attributes.size() >= c.options.span_attribute_count_limit) {
+        ++d.dropped_attributes_count;
+        continue;
+      }
+      d.attributes.push_back(std::move(a));
+    }
   } else if (s->index != ~0u) {
     t_tls.gate |= kTlsSuppress;
   }
@@ -276,6 +301,26 @@ Current current_from(const Context& ctx) {
 void release_thread_baggage() noexcept {
   delete t_baggage;
   t_baggage = nullptr;
+}
+
+// For the samplers (custom_sampler.cpp).
+AttributeValue to_attribute_value(const attribute_value& v) {
+  return convert_value(v);
+}
+
+Context make_context(std::uint64_t trace_hi, std::uint64_t trace_lo, std::uint64_t span_id,
+                     bool sampled, bool remote, const std::string* trace_state,
+                     const BaggageEntries* baggage) {
+  auto d = std::make_shared<ContextData>();
+  d->trace_hi = trace_hi;
+  d->trace_lo = trace_lo;
+  d->span_id = span_id;
+  d->flags = sampled ? 1 : 0;
+  d->remote = remote;
+  if (trace_state)
+    d->trace_state = *trace_state;
+  d->baggage = baggage ? *baggage : thread_baggage();
+  return Context(std::move(d));
 }
 
 } // namespace autospan::internal
@@ -430,6 +475,35 @@ Span::Span(string_ref name, const Context& parent, span_kind kind) noexcept : st
   try {
     state_ = new SpanState();
     start_span(state_, name, kind, current_from(parent));
+  } catch (...) {
+  }
+}
+
+Span::Span(string_ref name, std::initializer_list<attribute> attributes, span_kind kind) noexcept
+    : state_(nullptr) {
+  if (t_tls.gate & (kTlsBusy | kTlsSuppress))
+    return;
+  BusyScope busy;
+  if (!runtime_active())
+    return;
+  try {
+    state_ = new SpanState();
+    start_span(state_, name, kind, current_span(current_thread_state()), attributes);
+  } catch (...) {
+  }
+}
+
+Span::Span(string_ref name, const Context& parent, std::initializer_list<attribute> attributes,
+           span_kind kind) noexcept
+    : state_(nullptr) {
+  if (t_tls.gate & kTlsBusy)
+    return;
+  BusyScope busy;
+  if (!runtime_active())
+    return;
+  try {
+    state_ = new SpanState();
+    start_span(state_, name, kind, current_from(parent), attributes);
   } catch (...) {
   }
 }
@@ -767,7 +841,7 @@ bool shutdown(std::chrono::milliseconds timeout) noexcept {
     BatchWorker* w = worker();
     if (w == nullptr)
       return true;
-    std::chrono::nanoseconds t = timeout.count() < 0 ? config().export_timeout : timeout;
+    std::chrono::nanoseconds t = timeout.count() < 0 ? config().shutdown_timeout : timeout;
     bool ok = w->shutdown(t);
     g_hot.gate.store(kGateDisabled, std::memory_order_release);
     return ok;

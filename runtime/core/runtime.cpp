@@ -6,16 +6,20 @@
 #include "clock.h"
 #include "log_control.h"
 #include "propagation.h"
+#include "runtime_control.h"
 #include "runtime_internal.h"
 #include "summary.h"
 
 #include <autospan/version.h>
 
+#include <algorithm>
 #include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <cxxabi.h>
+#include <exception>
 #include <mutex>
 #include <pthread.h>
 #include <signal.h>
@@ -224,9 +228,8 @@ void apply_hot_globals(const RuntimeConfig& c) {
   if (!c.have_throw_hook)
     exit_mode |= kExitUncaught;
   g_hot.exit_mode.store(exit_mode, std::memory_order_relaxed);
-  bool root_slow = c.env_context.valid() || (c.sampler.kind != SamplerKind::AlwaysOn &&
-                                             c.sampler.kind != SamplerKind::ParentBasedAlwaysOn);
-  g_hot.root_slow.store(root_slow ? 1 : 0, std::memory_order_relaxed);
+  control_configure(c);  // AUTOSPAN_FILTER, AUTOSPAN_REQUIRE_PARENT
+  control_refresh_hot(); // root_slow; the gate too once it is open (reconfiguration)
   TickConverter conv;
   g_hot.min_ticks.store(
       conv.ticks_for_ns(static_cast<std::uint64_t>(c.options.min_duration.count())),
@@ -267,10 +270,38 @@ RuntimeConfig* build_config(const Options& options) {
   }
   c->schedule_delay = options.bsp_schedule_delay;
   c->export_timeout = options.bsp_export_timeout;
+  c->shutdown_timeout = c->export_timeout;
+  if (std::find(options.traces_exporter.begin(), options.traces_exporter.end(), "otlp") !=
+      options.traces_exporter.end()) {
+    auto otlp = options.is_set(OptionId::otlp_traces_timeout) ? options.otlp_traces_timeout
+                                                               : options.otlp_timeout;
+    c->shutdown_timeout = std::min<std::chrono::nanoseconds>(c->shutdown_timeout, otlp);
+  }
   c->max_queue = std::max<std::uint64_t>(1, options.bsp_max_queue_size);
   c->max_batch = std::max<std::uint64_t>(
       1, std::min(options.bsp_max_export_batch_size, options.bsp_max_queue_size));
   return c;
+}
+
+// One line on stderr, only when something was lost. Takes the pipeline lock: call only once
+// the export thread is done with it (or gave up waiting, in which case the counts can't be had).
+void report_drops(BatchWorker& w, const char* when) {
+  DropCounts d;
+  if (!w.try_drops(d)) {
+    AUTOSPAN_LOG(Warn, "spans still being exported%s are lost (the count is unknown)", when);
+    return;
+  }
+  if (d.total() == 0)
+    return;
+  AUTOSPAN_LOG(Warn,
+               "dropped %llu span(s)%s: %llu buffer full, %llu export queue full, %llu export "
+               "failed, %llu not sent by the exit deadline, %llu nested too deep",
+               static_cast<unsigned long long>(d.total()), when,
+               static_cast<unsigned long long>(d.buffer_full),
+               static_cast<unsigned long long>(d.queue_full),
+               static_cast<unsigned long long>(d.export_failed),
+               static_cast<unsigned long long>(d.unsent),
+               static_cast<unsigned long long>(d.stack_overflow));
 }
 
 void on_process_exit() {
@@ -283,27 +314,58 @@ void on_process_exit() {
   if (w == nullptr)
     return;
   const RuntimeConfig& c = config();
-  bool done = w->shutdown(c.export_timeout);
+  bool done = w->shutdown(c.shutdown_timeout);
   // Calls made after this point (later atexit handlers, static destructors) are not traced: they
   // would sit in a buffer nobody drains.
   g_hot.gate.store(kGateDisabled, std::memory_order_release);
   if (!done)
-    AUTOSPAN_LOG(
-        Warn, "the final export did not finish within OTEL_BSP_EXPORT_TIMEOUT (%lld ms)",
-        static_cast<long long>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(c.export_timeout).count()));
-  DropCounts d = w->drops();
-  if (d.total() > 0)
     AUTOSPAN_LOG(Warn,
-                 "dropped %llu span(s): %llu buffer full, %llu export queue full, %llu export "
-                 "failed, %llu nested too deep",
-                 static_cast<unsigned long long>(d.total()),
-                 static_cast<unsigned long long>(d.buffer_full),
-                 static_cast<unsigned long long>(d.queue_full),
-                 static_cast<unsigned long long>(d.export_failed),
-                 static_cast<unsigned long long>(d.stack_overflow));
-  if (c.options.summary)
+                 "the final export did not finish within %lld ms (the smaller of "
+                 "OTEL_BSP_EXPORT_TIMEOUT and OTEL_EXPORTER_OTLP_TIMEOUT); the spans it was "
+                 "sending are lost",
+                 static_cast<long long>(
+                     std::chrono::duration_cast<std::chrono::milliseconds>(c.shutdown_timeout)
+                         .count()));
+  report_drops(*w, "");
+  if (c.options.summary && done)
     print_summary(stderr, *w);
+}
+
+std::terminate_handler g_previous_terminate = nullptr;
+
+// std::terminate (an uncaught exception, a throw through noexcept, an explicit call) ends in
+// abort(): no atexit handler runs. An uncaught exception is not unwound, so every frame of this
+// thread is still open: they end here, with the exception when there is one, and the final
+// flush runs (bounded like at exit) before the previous handler (libstdc++'s prints the
+// exception) aborts. A program that installs its own handler later replaces this one.
+[[noreturn]] void on_terminate() {
+  std::uint8_t gate = g_hot.gate.load(std::memory_order_acquire);
+  if ((gate == kGateFast || gate == kGateSlow) && !(t_tls.gate & kTlsBusy)) {
+    BusyScope busy;
+    ExceptionInfo info;
+    bool have_exception = false;
+    if (std::type_info* type = abi::__cxa_current_exception_type()) {
+      void* object = nullptr;
+#if defined(__GLIBCXX__)
+      // libstdc++'s exception_ptr holds the thrown object's address as its only member.
+      std::exception_ptr current = std::current_exception();
+      static_assert(sizeof(current) == sizeof(void*), "libstdc++ exception_ptr layout");
+      __builtin_memcpy(&object, &current, sizeof object);
+#endif
+      describe_exception(type, object, info);
+      have_exception = true;
+    }
+    if (ThreadState* t = t_tls.state; t != nullptr && t->depth > 0)
+      end_frames_above(t, 0, now_ticks(), have_exception ? &info : nullptr);
+    if (BatchWorker* w = worker()) {
+      w->shutdown(config().shutdown_timeout);
+      g_hot.gate.store(kGateDisabled, std::memory_order_release);
+      report_drops(*w, " before std::terminate");
+    }
+  }
+  if (g_previous_terminate != nullptr)
+    g_previous_terminate();
+  std::abort();
 }
 
 void on_fatal_signal(int sig) {
@@ -397,12 +459,14 @@ void initialize() {
   std::atexit(on_process_exit);
   pthread_atfork(fork_prepare, fork_parent, fork_child);
   install_signal_handlers();
+  g_previous_terminate = std::set_terminate(on_terminate);
   AUTOSPAN_LOG(Info, "started: clock %s, exporters '%s', min duration %lld ns%s",
                g_clock_uses_tsc ? "rdtsc" : "clock_gettime",
                options.traces_exporter.empty() ? "" : options.traces_exporter.front().c_str(),
                static_cast<long long>(options.min_duration.count()),
                c->have_throw_hook ? "" : ", exception types unknown (no __cxa_throw hook)");
-  g_hot.gate.store(c->have_throw_hook ? kGateFast : kGateSlow, std::memory_order_release);
+  g_hot.gate.store(c->have_throw_hook && !control_needs_slow_gate() ? kGateFast : kGateSlow,
+                   std::memory_order_release);
 }
 
 // Runs before main() for the shared library and for the static one when linked.
@@ -416,10 +480,9 @@ void reraise_default(int sig) noexcept {
   // Runs on the export thread once the final export is done.
   g_hot.gate.store(kGateDisabled, std::memory_order_release);
   if (BatchWorker* w = worker()) {
-    DropCounts d = w->drops();
-    if (d.total() > 0)
-      AUTOSPAN_LOG(Warn, "dropped %llu span(s) before signal %d",
-                   static_cast<unsigned long long>(d.total()), sig);
+    char when[32];
+    std::snprintf(when, sizeof when, " before signal %d", sig);
+    report_drops(*w, when);
   }
   struct sigaction sa {};
   sa.sa_handler = SIG_DFL;

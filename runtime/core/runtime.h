@@ -98,6 +98,9 @@ struct RuntimeConfig {
   bool baggage_all = false;
   std::chrono::nanoseconds schedule_delay{};
   std::chrono::nanoseconds export_timeout{};
+  // The final flush at exit or on SIGINT/SIGTERM: min(OTEL_BSP_EXPORT_TIMEOUT, the OTLP timeout
+  // when an otlp exporter is configured).
+  std::chrono::nanoseconds shutdown_timeout{};
   std::size_t max_queue = 2048;
   std::size_t max_batch = 512;
   bool have_throw_hook = false;
@@ -124,7 +127,10 @@ std::uint32_t push_frame(ThreadState* t, const Frame& f) noexcept;
 void pop_frame(ThreadState* t, std::uint32_t index, std::uint64_t now) noexcept;
 // Pops the frames above `depth` whose exits never came (longjmp, exit(), exceptions through
 // -fno-exceptions code); those worth keeping are emitted, marked unfinished, ending at `now`.
-void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now) noexcept;
+// With `error` (std::terminate on an uncaught exception) each gets status ERROR and that
+// exception, and all are kept.
+void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now,
+                      const ExceptionInfo* error = nullptr) noexcept;
 // Ends the calling thread's open frames at exit() (marked unfinished).
 void end_open_frames_at_exit() noexcept;
 

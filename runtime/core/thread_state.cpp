@@ -118,15 +118,11 @@ bool push_record(ThreadState* t, const Record& r) noexcept {
     t->ring = static_cast<Record*>(mem);
     t->ring_mask = static_cast<std::uint32_t>(cap - 1);
   }
-  const std::uint64_t cap = std::uint64_t{t->ring_mask} + 1;
-  std::uint64_t h = t->head_local;
-  if (h - t->cached_tail >= cap) {
-    t->cached_tail = t->tail.load(std::memory_order_acquire);
-    if (h - t->cached_tail >= cap) {
-      t->dropped_full.fetch_add(1, std::memory_order_relaxed);
-      worker_wake();
-      return false;
-    }
+  const std::uint64_t h = ring_reserve(t);
+  if (h == kRingFull) {
+    t->dropped_full.fetch_add(1, std::memory_order_relaxed);
+    worker_wake();
+    return false;
   }
   t->ring[h & t->ring_mask] = r;
   // The slots a few records ahead were last read by the export thread on another core: ask for

@@ -152,6 +152,7 @@ struct TlsBlock {
 enum : std::uint8_t {
   kTlsBusy = 1u << 0,     // inside the runtime: instrumented calls from here are not traced
   kTlsSuppress = 1u << 1, // inside a sampled-out trace
+  kTlsOutside = 1u << 2,  // AUTOSPAN_REQUIRE_PARENT: no explicit trace (runtime_control.h)
 };
 
 // __thread, not thread_local: a POD with constant initialisation needs no TLS wrapper call, and
@@ -166,18 +167,57 @@ ThreadState* create_thread_state() noexcept;
 // crosses half full. The caller has set kTlsBusy when it may allocate (first ring allocation).
 bool push_record(ThreadState* t, const Record& r) noexcept;
 
-// After writing slot `h`: publishes it and, when the ring looks at least half full, re-reads the
-// consumer's index (one shared cache line read per half ring) and wakes the export thread if it
-// really is; never takes a lock.
+// Slots are reserved before they are written and published after. A signal handler that records
+// a span while its thread is in the middle of a write reserves the next slot and leaves the
+// publication to the interrupted write, which then publishes both: a record is never overwritten
+// and the export thread never sees one half written.
+//
+// ring_reserve returns the slot's position, or kRingFull (nothing reserved) when the ring has no
+// room even after re-reading the consumer's index.
+constexpr std::uint64_t kRingFull = ~std::uint64_t{0};
+inline std::uint64_t ring_reserve(ThreadState* t) noexcept {
+  std::uint64_t h = 1;
+#if defined(__x86_64__)
+  // One instruction, so a signal cannot split the read from the write (no lock prefix: only
+  // this thread writes head_local).
+  asm volatile("xaddq %0, %1" : "+r"(h), "+m"(t->head_local));
+#else
+  h = __atomic_fetch_add(&t->head_local, 1, __ATOMIC_RELAXED);
+#endif
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  const std::uint64_t cap = std::uint64_t{t->ring_mask} + 1;
+  if (__builtin_expect(h - t->cached_tail >= cap, 0)) {
+    t->cached_tail = t->tail.load(std::memory_order_acquire);
+    if (h - t->cached_tail >= cap) {
+      // Give the slot back. A nested writer that reserved after us found the ring full too and
+      // gave its slot back before we resumed, so ours is the last reservation.
+      __atomic_store_n(&t->head_local, h, __ATOMIC_RELAXED);
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+      return kRingFull;
+    }
+  }
+  return h;
+}
+
+// After writing slot `h`: publishes it (and the slots nested writers filled meanwhile) and, when
+// the ring looks at least half full, re-reads the consumer's index (one shared cache line read
+// per half ring) and wakes the export thread if it really is; never takes a lock.
 void worker_wake() noexcept;
 inline void ring_publish(ThreadState* t, std::uint64_t h) noexcept {
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  if (__builtin_expect(t->head.load(std::memory_order_relaxed) != h, 0))
+    return; // we interrupted an unpublished write: it publishes ours with its own
+  std::uint64_t end;
+  do {
+    end = __atomic_load_n(&t->head_local, __ATOMIC_RELAXED);
+    t->head.store(end, std::memory_order_release);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  } while (__builtin_expect(end != __atomic_load_n(&t->head_local, __ATOMIC_RELAXED), 0));
   const std::uint64_t cap = std::uint64_t{t->ring_mask} + 1;
-  t->head_local = h + 1;
-  t->head.store(h + 1, std::memory_order_release);
-  if (__builtin_expect(h + 1 - t->cached_tail >= cap / 2, 0)) {
+  if (__builtin_expect(end - t->cached_tail >= cap / 2, 0)) {
     t->cached_tail = t->tail.load(std::memory_order_acquire);
     // While the export thread catches up, wake it again at most every eighth of the ring.
-    if (h + 1 - t->cached_tail >= cap / 2 && ((h + 1) & (cap / 8 - 1)) == 0)
+    if (end - t->cached_tail >= cap / 2 && (end & (cap / 8 - 1)) == 0)
       worker_wake();
   }
 }

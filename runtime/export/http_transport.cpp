@@ -10,11 +10,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <mutex>
 #include <string_view>
-#include <thread>
 
 namespace autospan::internal {
 namespace {
@@ -182,6 +182,8 @@ struct HttpTransport::Impl {
   std::string grpc_status;
   std::string grpc_message;
 
+  const HttpTransport* owner_transport = nullptr; // for the progress callback
+
   // Log throttling: the first failure of a streak is a warning, repeats at most once a minute.
   int failure_streak = 0;
   std::chrono::steady_clock::time_point last_warn{};
@@ -211,6 +213,10 @@ struct HttpTransport::Impl {
     return len; // the rest is read and discarded, so the connection stays reusable
   }
 
+  // Aborts a request in flight once the shutdown deadline has passed (a black-holing collector
+  // must not hold the process's exit longer than its budget).
+  static int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
+
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
     auto* self = static_cast<Impl*>(user);
     std::size_t len = size * n;
@@ -237,10 +243,42 @@ struct HttpTransport::Impl {
   }
 };
 
+int HttpTransport::Impl::on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* self = static_cast<Impl*>(user);
+  return self->owner_transport != nullptr &&
+                 std::chrono::steady_clock::now() >= self->owner_transport->shutdown_deadline()
+             ? 1
+             : 0;
+}
+
 HttpTransport::HttpTransport(HttpTransportOptions options)
     : options_(std::move(options)), display_url_(make_display_url(options_.url)), impl_(new Impl),
       rng_(static_cast<std::minstd_rand::result_type>(
-          std::chrono::steady_clock::now().time_since_epoch().count() ^ getpid())) {}
+          std::chrono::steady_clock::now().time_since_epoch().count() ^ getpid())) {
+  impl_->owner_transport = this;
+}
+
+void HttpTransport::begin_shutdown(std::chrono::steady_clock::time_point deadline) noexcept {
+  auto ticks = deadline.time_since_epoch().count();
+  auto current = shutdown_deadline_.load(std::memory_order_relaxed);
+  while (ticks < current &&
+         !shutdown_deadline_.compare_exchange_weak(current, ticks, std::memory_order_acq_rel)) {
+  }
+  // Taking the mutex orders this with a sender about to sleep: it sees the new deadline or
+  // gets the notification.
+  std::lock_guard<std::mutex> lock(sleep_mutex_);
+  sleep_cv_.notify_all();
+}
+
+bool HttpTransport::shutting_down() const noexcept {
+  return shutdown_deadline_.load(std::memory_order_acquire) !=
+         std::chrono::steady_clock::duration::max().count();
+}
+
+std::chrono::steady_clock::time_point HttpTransport::shutdown_deadline() const noexcept {
+  return std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(shutdown_deadline_.load(std::memory_order_acquire)));
+}
 
 HttpTransport::~HttpTransport() = default;
 
@@ -329,6 +367,9 @@ bool HttpTransport::ensure_handle() noexcept {
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &im);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &Impl::on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &im);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &Impl::on_progress);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &im);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -425,6 +466,7 @@ SendResult HttpTransport::send(const std::uint8_t* data, std::size_t size,
     duration<double, std::milli> backoff = policy.initial_backoff;
     std::string last_error;
     for (int attempt = 1;; ++attempt) {
+      deadline = std::min(deadline, shutdown_deadline());
       auto remaining = duration_cast<milliseconds>(deadline - steady_clock::now());
       if (remaining.count() <= 0) {
         result.result = ExportResult::RetryExhausted;
@@ -454,7 +496,14 @@ SendResult HttpTransport::send(const std::uint8_t* data, std::size_t size,
 
       bool retry = false;
       if (rc != CURLE_OK) {
-        retry = retryable_curl(rc);
+        // While the process exits, an unreachable collector gets one attempt: retrying a
+        // refused connection only delays the exit.
+        retry = retryable_curl(rc) && !shutting_down();
+        if (rc == CURLE_ABORTED_BY_CALLBACK) {
+          // Our progress callback: the shutdown deadline passed during the request.
+          rc = CURLE_OPERATION_TIMEDOUT;
+          std::snprintf(im.errbuf, sizeof im.errbuf, "aborted at the shutdown deadline");
+        }
         last_error = std::string("curl error ") + std::to_string(rc) + ": " +
                      (im.errbuf[0] != '\0' ? im.errbuf : curl_easy_strerror(rc));
       } else if (status < 200 || status > 299) {
@@ -495,6 +544,7 @@ SendResult HttpTransport::send(const std::uint8_t* data, std::size_t size,
         backoff =
             std::min<duration<double, std::milli>>(backoff * policy.multiplier, policy.max_backoff);
       }
+      deadline = std::min(deadline, shutdown_deadline());
       auto now = steady_clock::now();
       if (now + milliseconds(wait_ms) >= deadline) {
         last_error +=
@@ -503,7 +553,12 @@ SendResult HttpTransport::send(const std::uint8_t* data, std::size_t size,
       }
       AUTOSPAN_LOG(Debug, "export to %s: attempt %d failed (%s), retrying in %lld ms",
                    display_url_.c_str(), attempt, last_error.c_str(), wait_ms);
-      std::this_thread::sleep_for(milliseconds(wait_ms));
+      {
+        // Interruptible: begin_shutdown() ends the wait.
+        std::unique_lock<std::mutex> lock(sleep_mutex_);
+        auto until = now + milliseconds(wait_ms);
+        sleep_cv_.wait_until(lock, until, [&] { return shutdown_deadline() < until; });
+      }
     }
     ++im.failure_streak;
     auto now = steady_clock::now();

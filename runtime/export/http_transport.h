@@ -8,10 +8,13 @@
 
 #include "../exporter.h"
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <utility>
@@ -69,6 +72,12 @@ public:
   // Drops the connection (and the handle). The next send() starts afresh.
   void close() noexcept;
 
+  // The process is exiting: every send(), including one running on another thread, returns by
+  // `deadline` (a backoff sleep ends early; a request in flight is aborted within about a second,
+  // libcurl's progress-callback granularity), and a connection failure is no longer retried.
+  // Thread-safe.
+  void begin_shutdown(std::chrono::steady_clock::time_point deadline) noexcept;
+
   // The URL without user info and query, safe to log.
   const std::string& display_url() const noexcept { return display_url_; }
 
@@ -83,10 +92,18 @@ private:
   explicit HttpTransport(HttpTransportOptions options);
   bool ensure_handle() noexcept;
 
+  bool shutting_down() const noexcept;
+  std::chrono::steady_clock::time_point shutdown_deadline() const noexcept;
+
   HttpTransportOptions options_;
   std::string display_url_;
   std::unique_ptr<Impl> impl_;
   std::minstd_rand rng_;
+  // steady_clock ticks; max() until begin_shutdown.
+  std::atomic<std::chrono::steady_clock::rep> shutdown_deadline_{
+      std::chrono::steady_clock::duration::max().count()};
+  std::mutex sleep_mutex_;
+  std::condition_variable sleep_cv_;
 };
 
 } // namespace autospan::internal

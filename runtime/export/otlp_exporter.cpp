@@ -6,6 +6,7 @@
 #include "otlp_json.h"
 #include "otlp_protobuf.h"
 
+#include <algorithm>
 #include <string>
 
 namespace autospan::internal {
@@ -13,8 +14,9 @@ namespace {
 
 class OtlpExporter final : public SpanExporter {
 public:
-  OtlpExporter(OtlpProtocol protocol, std::unique_ptr<HttpTransport> transport)
-      : protocol_(protocol), transport_(std::move(transport)) {}
+  OtlpExporter(OtlpProtocol protocol, std::chrono::milliseconds timeout,
+               std::unique_ptr<HttpTransport> transport)
+      : protocol_(protocol), timeout_(timeout), transport_(std::move(transport)) {}
 
   ExportResult export_batch(const ExportBatch& batch,
                             std::chrono::milliseconds timeout) noexcept override {
@@ -23,7 +25,9 @@ public:
     if (!transport_)
       return ExportResult::Failure;
     try {
-      auto deadline = std::chrono::steady_clock::now() + timeout;
+      // OTEL_EXPORTER_OTLP_TIMEOUT bounds one export, retries included; the caller's limit (the
+      // batch processor's deadline) may be shorter.
+      auto deadline = std::chrono::steady_clock::now() + std::min(timeout, timeout_);
       SendResult r;
       if (protocol_ == OtlpProtocol::HttpJson) {
         encode_otlp_json(batch, json_);
@@ -39,6 +43,11 @@ public:
     } catch (...) { // bad_alloc while encoding: drop this batch, keep the exporter alive
       return ExportResult::Failure;
     }
+  }
+
+  void begin_shutdown(std::chrono::steady_clock::time_point deadline) noexcept override {
+    if (transport_)
+      transport_->begin_shutdown(deadline);
   }
 
   void shutdown(std::chrono::milliseconds) noexcept override {
@@ -86,6 +95,7 @@ private:
   }
 
   OtlpProtocol protocol_;
+  std::chrono::milliseconds timeout_;
   std::unique_ptr<HttpTransport> transport_;
   ProtoWriter proto_;
   std::string json_;
@@ -127,7 +137,7 @@ std::unique_ptr<SpanExporter> make_otlp_exporter(const OtlpOptions& options) {
     AUTOSPAN_LOG(Error, "otlp exporter disabled: %s", error.c_str());
     return nullptr;
   }
-  return std::make_unique<OtlpExporter>(options.protocol, std::move(transport));
+  return std::make_unique<OtlpExporter>(options.protocol, options.timeout, std::move(transport));
 }
 
 } // namespace autospan::internal

@@ -1,5 +1,5 @@
 # cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DSTAGE=... -DPREFIX=... -DHAS_PLUGIN=ON|OFF
-#       -DHAS_REWRITER=ON|OFF -P install_tree.cmake
+#       -DHAS_REWRITER=ON|OFF -DPLUGIN_MAJORS=<majors> -P install_tree.cmake
 #
 # Installs the build into STAGE with `cmake --install`, then moves the tree to PREFIX: every
 # consumer test uses a tree that no longer sits where it was installed, so an absolute path
@@ -36,6 +36,10 @@ set(expected
   lib/pkgconfig/autospan-static.pc)
 if(HAS_PLUGIN)
   list(APPEND expected lib/autospan/autospan-plugin.so)
+  # One plugin per Clang major, lib/autospan/clang-<N>/ (the default major's is a symlink).
+  foreach(major IN LISTS PLUGIN_MAJORS)
+    list(APPEND expected lib/autospan/clang-${major}/autospan-plugin.so)
+  endforeach()
 endif()
 if(HAS_REWRITER)
   list(APPEND expected bin/autospan-rewrite)

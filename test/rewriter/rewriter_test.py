@@ -255,6 +255,29 @@ def cmd_refuse_errors(opts):
 
 
 # ---------------------------------------------------------------------------------------------
+# stale: a site in a function that a narrower selection no longer covers is reported, not
+# deleted (it may have been written by hand); --verbose explains the skipped functions.
+
+def cmd_stale(opts):
+    inputs = Path(opts.inputs)
+    ws = Workspace(opts, [inputs / "selection.cpp"])
+    try:
+        p = ws.tool("--namespace", "app", "--min-statements", "2", "--verbose")
+        check("not instrumented 'app::too_short': 1 statement, fewer than min-statements=2"
+              in p.stderr and "not instrumented 'app::opted_out': AUTOSPAN_NO_TRACE" in p.stderr,
+              f"--verbose does not explain:\n{p.stderr}")
+        ws.tool("--namespace", "app", "--in-place")
+        rewritten = ws.snapshot()
+        p = ws.tool("--namespace", "app", "--exclude", "app::Cache")
+        check(p.stdout == "", f"a narrower selection edited the file:\n{p.stdout}")
+        check("'app::Cache::put' has an AUTOSPAN_FUNCTION but is not selected (excluded by "
+              "'app::Cache'); --remove takes it out" in p.stderr, f"no stale-site note:\n{p.stderr}")
+        check(ws.snapshot() == rewritten, "files changed")
+    finally:
+        ws.cleanup()
+
+
+# ---------------------------------------------------------------------------------------------
 # Spans: the `expected spans` block of a construct input, and what a run wrote.
 
 def parse_expected_spans(source: Path):
@@ -529,6 +552,7 @@ def main():
         "golden": cmd_golden, "roundtrip": cmd_roundtrip, "header_once": cmd_header_once,
         "gcc_db": cmd_gcc_db, "refuse_errors": cmd_refuse_errors, "build": cmd_build,
         "equivalence": cmd_equivalence, "cmake_mode": cmd_cmake_mode,
+        "stale": cmd_stale,
     }
     try:
         commands[opts.command](opts)
