@@ -1,5 +1,6 @@
 #include "chrome_trace.h"
 
+#include "buffered_writer.h"
 #include "json.h"
 
 #include <algorithm>
@@ -38,28 +39,6 @@ void append_us(std::string& out, std::uint64_t ns) {
   std::snprintf(buf, sizeof buf, "%" PRIu64 ".%03" PRIu64, ns / 1000, ns % 1000);
   out += buf;
 }
-
-class Writer {
-public:
-  explicit Writer(std::FILE* f) : f_(f) { buf_.reserve(kFlushAt + 4096); }
-  std::string& buf() { return buf_; }
-  void maybe_flush() {
-    if (buf_.size() >= kFlushAt)
-      flush();
-  }
-  void flush() {
-    if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size())
-      failed_ = true;
-    buf_.clear();
-  }
-  bool ok() const { return !failed_; }
-
-private:
-  static constexpr std::size_t kFlushAt = 1 << 20;
-  std::FILE* f_;
-  std::string buf_;
-  bool failed_ = false;
-};
 
 struct Lane {
   std::int64_t tid = 0;
@@ -116,7 +95,7 @@ bool write_chrome_trace(const TraceData& data, std::FILE* out, Progress* progres
     g.spans.push_back(i);
   }
 
-  Writer w(out);
+  BufferedWriter w(out, 4096);
   std::string& o = w.buf();
   o += "{\"traceEvents\":[\n";
   bool first_event = true;

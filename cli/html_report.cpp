@@ -1,5 +1,6 @@
 #include "html_report.h"
 
+#include "buffered_writer.h"
 #include "json.h"
 #include "report_assets.h"
 
@@ -12,28 +13,6 @@
 namespace autospan::cli {
 
 namespace {
-
-class Writer {
-public:
-  explicit Writer(std::FILE* f) : f_(f) { buf_.reserve(kFlushAt + 65536); }
-  std::string& buf() { return buf_; }
-  void maybe_flush() {
-    if (buf_.size() >= kFlushAt)
-      flush();
-  }
-  void flush() {
-    if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size())
-      failed_ = true;
-    buf_.clear();
-  }
-  bool ok() const { return !failed_; }
-
-private:
-  static constexpr std::size_t kFlushAt = 1 << 20;
-  std::FILE* f_;
-  std::string buf_;
-  bool failed_ = false;
-};
 
 std::string html_escape(std::string_view s) {
   std::string out;
@@ -309,7 +288,7 @@ void write_data(std::string& out, const TraceData& data, const Forest& forest,
 
 bool write_html_report(const TraceData& data, const Forest& forest, std::FILE* out,
                        const HtmlOptions& options, Progress* progress) {
-  Writer w(out);
+  BufferedWriter w(out, 65536);
   std::string_view html = assets::report_html();
   // The template's markers are @NAME@; other '@' pass through.
   const std::string title = html_escape(options.title);

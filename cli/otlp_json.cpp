@@ -190,25 +190,10 @@ private:
       Scoped at(path_, key);
       fail("expected " + std::to_string(2 * N) + " hex digits, found \"" + std::string(s) + "\"");
     }
-    for (std::size_t i = 0; i < N; ++i) {
-      int hi = hex_digit(s[2 * i]);
-      int lo = hex_digit(s[2 * i + 1]);
-      if (hi < 0 || lo < 0) {
-        Scoped at(path_, key);
-        fail("expected hex digits, found \"" + std::string(s) + "\"");
-      }
-      out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+    if (!internal::decode_hex_id(s, out.data(), N)) {
+      Scoped at(path_, key);
+      fail("expected hex digits, found \"" + std::string(s) + "\"");
     }
-  }
-
-  static int hex_digit(char c) {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
   }
 
   // An AnyValue as plain JSON (for arrays and kvlists, which the model keeps as text).

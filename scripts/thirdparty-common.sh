@@ -154,7 +154,7 @@ tp_fetch() {
   mkdir -p "$(dirname "$dest")"
   # apt checked the files against the signed release file; the .dsc's own signature would need
   # the Debian developers' keyring.
-  dpkg-source --no-check -x "$dsc" "$dest" >/dev/null || return 1
+  dpkg-source --no-check --no-copy -x "$dsc" "$dest" >/dev/null || return 1
   tp_say "$TP_PACKAGE $TP_VERSION in $dest ($(find "$dest" -type f | wc -l) files)"
 }
 
@@ -286,10 +286,31 @@ def attrs(kvs):
 
 
 names, error_names, exception_types = Counter(), Counter(), Counter()
-pids, traces, paths = set(), set(), set()
-intervals = {}  # (trace, span) -> (start, end)
-links = []  # (trace, parent, start, end, name)
-total = lines = 0
+pids, sites = set(), set()
+# Parent links are resolved per trace. A parent ends after its children, so within a thread it
+# is exported after them: a trace is complete, and forgotten, when its root span arrives. This
+# keeps memory at the size of the largest trace, whatever the size of the file.
+open_traces = {}  # trace -> ({span: (start, end)}, [(parent, start, end, name)])
+total = lines = traces = roots = children = orphans = skewed = worst = 0
+
+
+def resolve(spans, pending):
+    global orphans, skewed, worst
+    for parent, start, end, name in pending:
+        iv = spans.get(parent)
+        if iv is None:
+            orphans += 1
+            if orphans <= 3:
+                problem(f"{name}: parent span {parent} was not exported")
+            continue
+        skew = max(iv[0] - start, end - iv[1], 0)
+        if skew:
+            skewed += 1
+            worst = max(worst, skew)
+            if skew > TOLERANCE_NS:
+                problem(f"{name}: [{start}, {end}] sticks out of its parent's {list(iv)} by {skew} ns")
+
+
 for raw in open(spans_path, encoding="utf-8"):
     lines += 1
     try:
@@ -307,54 +328,52 @@ for raw in open(spans_path, encoding="utf-8"):
                 problem(f"line {lines}: instrumentation scope {ss.get('scope')!r}")
             for s in ss.get("spans", []):
                 total += 1
-                name = s.get("name", "")
+                name = s["name"]
                 names[name] += 1
-                trace, span = s.get("traceId", ""), s.get("spanId", "")
-                parent = s.get("parentSpanId", "")
-                if len(trace) != 32 or len(span) != 16 or len(parent) not in (0, 16):
-                    problem(f"{name}: malformed ids {trace!r} {span!r} {parent!r}")
-                if s.get("kind") not in (1, "SPAN_KIND_INTERNAL"):
-                    problem(f"{name}: kind {s.get('kind')!r}, expected INTERNAL")
-                start, end = int(s.get("startTimeUnixNano", 0)), int(s.get("endTimeUnixNano", 0))
-                if not 0 < start <= end:
-                    problem(f"{name}: times {start}..{end}")
-                if (trace, span) in intervals:
+                trace, span, parent = s["traceId"], s["spanId"], s.get("parentSpanId", "")
+                start, end = int(s["startTimeUnixNano"]), int(s["endTimeUnixNano"])
+                if len(trace) != 32 or len(span) != 16 or len(parent) not in (0, 16) or not 0 < start <= end:
+                    problem(f"{name}: ids {trace!r} {span!r} {parent!r}, times {start}..{end}")
+                entry = open_traces.get(trace)
+                if entry is None:
+                    entry = open_traces[trace] = ({}, [])
+                if span in entry[0]:
                     problem(f"{name}: span id {trace}/{span} used twice")
-                intervals[(trace, span)] = (start, end)
-                traces.add(trace)
+                entry[0][span] = (start, end)
                 if parent:
-                    links.append((trace, parent, start, end, name))
-                if not name.startswith(namespace + "::"):
-                    problem(f"span {name!r} is outside namespace {namespace}")
-                a = attrs(s.get("attributes"))
-                path = a.get("code.file.path")
-                if path not in paths:
-                    paths.add(path)
-                    if not isinstance(path, str) or not os.path.realpath(path).startswith(source_dir + os.sep):
-                        problem(f"{name}: code.file.path {path!r} is not in {source_dir}")
-                if a.get("code.function.name") is None or a.get("code.line.number") is None:
-                    problem(f"{name}: no code.function.name or code.line.number")
-                if s.get("status", {}).get("code") in (2, "STATUS_CODE_ERROR"):
+                    children += 1
+                    entry[1].append((parent, start, end, name))
+                else:
+                    roots += 1
+                    traces += 1
+                    resolve(*entry)
+                    del open_traces[trace]
+                status = s.get("status", {}).get("code")
+                if status in (2, "STATUS_CODE_ERROR"):
                     error_names[name] += 1
                     for ev in s.get("events", []):
                         if ev.get("name") == "exception":
                             exception_types[attrs(ev.get("attributes")).get("exception.type")] += 1
-
-orphans = skewed = 0
-worst = 0
-for trace, parent, start, end, name in links:
-    iv = intervals.get((trace, parent))
-    if iv is None:
-        orphans += 1
-        if orphans <= 3:
-            problem(f"{name}: parent {trace}/{parent} was not exported")
-        continue
-    skew = max(iv[0] - start, end - iv[1], 0)
-    if skew:
-        skewed += 1
-        worst = max(worst, skew)
-        if skew > TOLERANCE_NS:
-            problem(f"{name}: [{start}, {end}] sticks out of its parent's [{iv[0]}, {iv[1]}] by {skew} ns")
+                # What a site says about itself is the same on every call: check it once.
+                a = s.get("attributes")
+                site = (name, s.get("kind"), json.dumps(a, sort_keys=True))
+                if site in sites:
+                    continue
+                sites.add(site)
+                if s.get("kind") not in (1, "SPAN_KIND_INTERNAL"):
+                    problem(f"{name}: kind {s.get('kind')!r}, expected INTERNAL")
+                if not name.startswith(namespace + "::"):
+                    problem(f"span {name!r} is outside namespace {namespace}")
+                a = attrs(a)
+                path = a.get("code.file.path")
+                if not isinstance(path, str) or not os.path.realpath(path).startswith(source_dir + os.sep):
+                    problem(f"{name}: code.file.path {path!r} is not in {source_dir}")
+                if a.get("code.function.name") is None or a.get("code.line.number") is None:
+                    problem(f"{name}: no code.function.name or code.line.number")
+# Traces whose root never came (or came first, from another thread).
+for trace, entry in open_traces.items():
+    traces += 1
+    resolve(*entry)
 if orphans:
     problem(f"{orphans} span(s) whose parent was not exported")
 if total == 0:
@@ -369,10 +388,9 @@ if seen_forbidden:
 
 summary = [
     f"spans              {total} in {lines} export batches",
-    f"distinct names     {len(names)}",
+    f"distinct names     {len(names)} (from {len(sites)} sites)",
     f"processes          {len(pids)}",
-    f"traces             {len(traces)} ({total - len(links)} root spans, {len(links)} child spans, "
-    f"{orphans} with a missing parent)",
+    f"traces             {traces} ({roots} root spans, {children} child spans, {orphans} with a missing parent)",
     f"nesting            {skewed} child span(s) stick out of their parent, worst by {worst} ns",
     f"error spans        {sum(error_names.values())} in {len(error_names)} function(s); "
     + ", ".join(f"{t} x{n}" for t, n in exception_types.most_common(3)),

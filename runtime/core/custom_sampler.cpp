@@ -137,16 +137,16 @@ public:
       : root_(root ? std::move(root) : autospan::always_on_sampler()),
         remote_sampled_(std::move(remote_sampled)),
         remote_not_sampled_(std::move(remote_not_sampled)),
-        local_sampled_(std::move(local_sampled)), local_not_sampled_(std::move(local_not_sampled)) {}
+        local_sampled_(std::move(local_sampled)), local_not_sampled_(std::move(local_not_sampled)) {
+  }
 
   autospan::sampling_decision should_sample(const autospan::sampling_parameters& p,
                                             autospan::sampling_attributes& a) override {
     if (!p.parent.is_valid())
       return root_->should_sample(p, a);
     bool sampled = p.parent.is_sampled();
-    const auto& delegate = p.parent.is_remote()
-                               ? (sampled ? remote_sampled_ : remote_not_sampled_)
-                               : (sampled ? local_sampled_ : local_not_sampled_);
+    const auto& delegate = p.parent.is_remote() ? (sampled ? remote_sampled_ : remote_not_sampled_)
+                                                : (sampled ? local_sampled_ : local_not_sampled_);
     if (delegate)
       return delegate->should_sample(p, a);
     return sampled ? autospan::sampling_decision::record_and_sample
@@ -225,10 +225,10 @@ bool custom_sample_span(const SamplerParent& parent, std::uint64_t trace_hi, std
     return sampler_decide(config().sampler, trace_hi, trace_lo, parent.valid, parent.sampled);
   try {
     autospan::sampling_parameters p{
-        parent.valid ? make_context(parent.trace_hi, parent.trace_lo, parent.span_id,
-                                    parent.sampled, parent.remote, parent.trace_state,
-                                    parent.baggage)
-                     : make_context(0, 0, 0, false, false, nullptr, parent.baggage),
+        parent.valid
+            ? make_context(parent.trace_hi, parent.trace_lo, parent.span_id, parent.sampled,
+                           parent.remote, parent.trace_state, parent.baggage)
+            : make_context(0, 0, 0, false, false, nullptr, parent.baggage),
         {},
         name,
         kind,
@@ -285,8 +285,8 @@ std::shared_ptr<sampler> trace_id_ratio_sampler(double ratio) {
   internal::SamplerConfig c;
   c.kind = internal::SamplerKind::TraceIdRatio;
   c.ratio = ratio;
-  return std::make_shared<internal::Configured>(c, "TraceIdRatioBased{" + std::to_string(ratio) +
-                                                       "}");
+  return std::make_shared<internal::Configured>(c,
+                                                "TraceIdRatioBased{" + std::to_string(ratio) + "}");
 }
 
 std::shared_ptr<sampler> parent_based_sampler(std::shared_ptr<sampler> root,

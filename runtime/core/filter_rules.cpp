@@ -39,7 +39,8 @@ bool parse_pattern(std::string_view text, std::vector<std::string>& components,
     std::size_t sep = rest.find("::");
     std::string_view component = trim(rest.substr(0, sep));
     if (component.empty()) {
-      error = "empty component in '" + std::string(text) + "' (write 'a::b', not 'a::::b' or 'a::')";
+      error =
+          "empty component in '" + std::string(text) + "' (write 'a::b', not 'a::::b' or 'a::')";
       return false;
     }
     if (component.find("**") != std::string_view::npos && component != "**") {

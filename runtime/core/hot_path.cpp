@@ -428,10 +428,15 @@ using autospan::internal::t_tls;
 extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v1(autospan_site* site) noexcept {
   namespace ai = autospan::internal;
   if (__builtin_expect(g_hot.gate.load(std::memory_order_relaxed) != ai::kGateFast, 0)) {
-    if (g_hot.gate.load(std::memory_order_relaxed) == ai::kGateDisabled ||
-        ai::site_filtered_off(site)) // AUTOSPAN_FILTER (a filter keeps the gate off kGateFast)
+    if (g_hot.gate.load(std::memory_order_relaxed) == ai::kGateDisabled)
       return nullptr;
-    return ai::enter_general(site);
+    // AUTOSPAN_FILTER keeps the gate off kGateFast: a site resolved off returns here, one
+    // resolved on continues on the fast path.
+    ai::FilterHot filter = ai::filter_hot(site);
+    if (filter == ai::FilterHot::off)
+      return nullptr;
+    if (filter == ai::FilterHot::general)
+      return ai::enter_general(site);
   }
   ai::ThreadState* t = t_tls.state;
   if (__builtin_expect(t == nullptr || t_tls.gate != 0, 0))
@@ -477,7 +482,8 @@ extern "C" AUTOSPAN_ABI_EXPORT void autospan_exit_v1(void** token) noexcept {
   }
   // Kept by a descendant. A root that only has ids (a sampler or TRACEPARENT gave them) is still
   // subject to the minimum: exit_general decides.
-  if ((f.flags & ~(ai::kFrameHasIds | ai::kFrameKeep)) == ai::kFrameAuto && (f.flags & ai::kFrameKeep))
+  if ((f.flags & ~(ai::kFrameHasIds | ai::kFrameKeep)) == ai::kFrameAuto &&
+      (f.flags & ai::kFrameKeep))
     return ai::exit_keep(t, tok, now);
   return ai::exit_general(t, tok, now);
 }

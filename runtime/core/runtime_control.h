@@ -4,8 +4,8 @@
 //
 // The hot path only calls in here where it has already left the fast path:
 //  - a filter is active: enter runs with gate kGateSlow; before the general path it compares the
-//    site's state with g_control.filter_off_tag (site_filtered_off), so a site resolved off costs
-//    one load and one compare more than the disabled path;
+//    site's state with the current filter's tags (filter_hot): a site resolved off costs one load
+//    and one compare more than the disabled path, one resolved on continues on the fast path;
 //  - AUTOSPAN_REQUIRE_PARENT: roots take the general path (root_slow), which marks the thread
 //    outside (kTlsOutside in t_tls.gate); from then on every enter returns at the TLS gate check,
 //    like inside a sampled-out trace, until a Span or ContextScope starts an explicit trace;
@@ -31,6 +31,9 @@ struct alignas(64) ControlGlobals {
   // The masked state of an auto site resolved off under the current filter:
   // (generation << 2) | kSiteFilterOff. 1 when no filter is active (no masked state is odd).
   std::atomic<unsigned> filter_off_tag{1};
+  // The masked state of an auto site resolved on: generation << 2, when the fast path may run
+  // it (the __cxa_throw hook is active); 1 otherwise.
+  std::atomic<unsigned> filter_on_tag{1};
   // AUTOSPAN_REQUIRE_PARENT is set and no TRACEPARENT makes the whole process a trace.
   std::atomic<std::uint8_t> require_parent{0};
   // A sampler installed with autospan::set_sampler decides instead of OTEL_TRACES_SAMPLER.
@@ -53,9 +56,21 @@ bool control_root_slow(const RuntimeConfig& c) noexcept;
 void control_refresh_hot() noexcept;
 
 // --- filter (runtime_filter.cpp) ---
+inline unsigned site_filter_state(const autospan_site* site) noexcept {
+  return __atomic_load_n(&site->state, __ATOMIC_RELAXED) & ~unsigned{kSiteLatched};
+}
 inline bool site_filtered_off(const autospan_site* site) noexcept {
-  unsigned s = __atomic_load_n(&site->state, __ATOMIC_RELAXED) & ~unsigned{kSiteLatched};
-  return s == g_control.filter_off_tag.load(std::memory_order_relaxed);
+  return site_filter_state(site) == g_control.filter_off_tag.load(std::memory_order_relaxed);
+}
+// autospan_enter_v1 with the gate off kGateFast: what the filter already knows about the site.
+enum class FilterHot { off, on, general };
+inline FilterHot filter_hot(const autospan_site* site) noexcept {
+  unsigned s = site_filter_state(site);
+  if (s == g_control.filter_off_tag.load(std::memory_order_relaxed))
+    return FilterHot::off;
+  if (s == g_control.filter_on_tag.load(std::memory_order_relaxed))
+    return FilterHot::on;
+  return FilterHot::general;
 }
 // enter_general: resolves an auto site against the current filter on its first call (and after
 // the filter changed). False when the call is not to be traced.

@@ -53,6 +53,10 @@ void install(FilterRules rules) {
   retire(g_filter.exchange(next, std::memory_order_acq_rel));
   g_control.filter_off_tag.store(next ? state_bits(next->generation, false) : 1u,
                                  std::memory_order_release);
+  // Without the throw hook every enter must take the general path (runtime.h, kGateSlow).
+  g_control.filter_on_tag.store(
+      next && config().have_throw_hook ? state_bits(next->generation, true) : 1u,
+      std::memory_order_release);
 }
 
 FilterRules parse_and_report(std::string_view text, const char* source, bool* clean) {
@@ -128,8 +132,7 @@ void control_refresh_hot() noexcept {
     if (gate != kGateFast && gate != kGateSlow)
       return;
     std::uint8_t want = c.have_throw_hook && !control_needs_slow_gate() ? kGateFast : kGateSlow;
-    if (gate == want ||
-        g_hot.gate.compare_exchange_weak(gate, want, std::memory_order_acq_rel))
+    if (gate == want || g_hot.gate.compare_exchange_weak(gate, want, std::memory_order_acq_rel))
       return;
   }
 }

@@ -273,30 +273,12 @@ void append_span(std::string& out, const SpanData& s) {
 
 // ---- decoding ----
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 // Missing or "" leaves the id zero (OTLP: empty = absent).
 template <std::size_t N> bool decode_id(const JsonValue* v, std::array<std::uint8_t, N>& id) {
   id.fill(0);
   if (v == nullptr || (v->is_string() && v->text.empty()))
     return true;
-  if (!v->is_string() || v->text.size() != 2 * N)
-    return false;
-  for (std::size_t i = 0; i < N; ++i) {
-    int hi = hex_value(v->text[2 * i]), lo = hex_value(v->text[2 * i + 1]);
-    if (hi < 0 || lo < 0)
-      return false;
-    id[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-  }
-  return true;
+  return v->is_string() && decode_hex_id(v->text, id.data(), N);
 }
 
 std::string string_of(const JsonValue* v) {

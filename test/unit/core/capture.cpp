@@ -20,6 +20,8 @@ std::condition_variable g_cv;
 std::vector<SpanData> g_spans;
 ai::Resource g_resource;
 bool g_hold = false;
+int g_unavailable = 0; // export calls still to answer "retries exhausted"
+int g_export_calls = 0;
 
 class CaptureExporter : public ai::SpanExporter {
 public:
@@ -27,6 +29,11 @@ public:
                                 std::chrono::milliseconds) noexcept override {
     std::unique_lock<std::mutex> lock(g_mutex);
     g_cv.wait(lock, [] { return !g_hold; });
+    ++g_export_calls;
+    if (g_unavailable > 0) {
+      --g_unavailable;
+      return ai::ExportResult::RetryExhausted;
+    }
     g_resource = *batch.resource;
     g_spans.insert(g_spans.end(), batch.spans, batch.spans + batch.count);
     return ai::ExportResult::Success;
@@ -101,6 +108,17 @@ bool is_root(const SpanData& span) {
 void hold_exporter() {
   std::lock_guard<std::mutex> lock(g_mutex);
   g_hold = true;
+}
+
+void make_collector_unavailable(int export_calls) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_unavailable = export_calls;
+  g_export_calls = 0;
+}
+
+int export_calls() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return g_export_calls;
 }
 
 void release_exporter() {

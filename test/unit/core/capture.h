@@ -32,4 +32,8 @@ bool is_root(const SpanData& span);
 void hold_exporter();
 void release_exporter();
 
+// The next `export_calls` export calls fail as an unreachable collector does (retries exhausted).
+void make_collector_unavailable(int export_calls);
+int export_calls(); // since make_collector_unavailable
+
 } // namespace autospan_test

@@ -54,8 +54,8 @@ TEST_CASE("AUTOSPAN_REQUIRE_PARENT: outside an explicit trace nothing is recorde
   CHECK(take_spans().empty());
   // The thread is marked outside: enters return at the TLS gate check, as in a sampled-out trace.
   CHECK(ai::t_tls.gate == ai::kTlsOutside);
-  static autospan_site site = {"ctxapp::direct", "ctxapp::direct", __FILE__, __LINE__,
-                               AUTOSPAN_SITE_AUTO, 0u, 0u};
+  static autospan_site site = {
+      "ctxapp::direct", "ctxapp::direct", __FILE__, __LINE__, AUTOSPAN_SITE_AUTO, 0u, 0u};
   void* token = autospan_enter_v1(&site);
   CHECK(token == nullptr);
   autospan_exit_v1(&token);

@@ -10,7 +10,10 @@
 #include <autospan/autospan.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace autospan_test;
@@ -277,10 +280,15 @@ TEST_CASE("set_filter switches at run time; sites resolve again", "[control][fil
 
 TEST_CASE("a site caches its decision in autospan_site::state", "[control][filter]") {
   namespace ai = autospan::internal;
-  static autospan_site off_site = {"acme::detail::cached", "acme::detail::cached", __FILE__,
-                                   __LINE__, AUTOSPAN_SITE_AUTO, 0u, 0u};
-  static autospan_site on_site = {"acme::other::cached", "acme::other::cached", __FILE__, __LINE__,
-                                  AUTOSPAN_SITE_AUTO, 0u, 0u};
+  static autospan_site off_site = {"acme::detail::cached",
+                                   "acme::detail::cached",
+                                   __FILE__,
+                                   __LINE__,
+                                   AUTOSPAN_SITE_AUTO,
+                                   0u,
+                                   0u};
+  static autospan_site on_site = {
+      "acme::other::cached", "acme::other::cached", __FILE__, __LINE__, AUTOSPAN_SITE_AUTO, 0u, 0u};
   configure();
   CHECK(autospan::set_filter("acme::detail=off"));
   CHECK(ai::g_hot.gate.load() == ai::kGateSlow);
@@ -328,4 +336,30 @@ TEST_CASE("the filter combines with latch mode on the same site state", "[contro
   acme::shipping::ship();
   CHECK(take_spans().empty()); // nothing lasted an hour: no latch flipped
   configure();
+}
+
+TEST_CASE("set_filter while other threads run instrumented code", "[control][filter][threads]") {
+  configure();
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> workers;
+  for (int i = 0; i < 3; ++i)
+    workers.emplace_back([&stop] {
+      while (!stop.load())
+        acme::run();
+    });
+  for (int i = 0; i < 200; ++i)
+    autospan::set_filter(i % 2 ? "acme::billing=off" : "**=off,acme::shipping=on");
+  stop = true;
+  for (auto& w : workers)
+    w.join();
+  take_spans(); // whatever was recorded meanwhile (buffers may have filled: dropped and counted)
+
+  // Every site then follows the last filter, on every thread.
+  CHECK(autospan::set_filter("acme::billing=off"));
+  std::thread([] { acme::run(); }).join();
+  acme::run();
+  CHECK(names(take_spans()) ==
+        std::vector<std::string>{"acme::detail::helper", "acme::detail::helper", "acme::run",
+                                 "acme::run", "acme::shipping::ship", "acme::shipping::ship"});
+  CHECK(autospan::set_filter(""));
 }

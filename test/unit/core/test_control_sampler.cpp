@@ -8,6 +8,7 @@
 #include <autospan/autospan.h>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -25,6 +26,12 @@ void leaf() {
 void work() {
   AUTOSPAN_FUNCTION("smp::work");
   leaf();
+}
+void maybe_slow(bool slow) {
+  AUTOSPAN_FUNCTION("smp::maybe_slow");
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(slow ? 5 : 0);
+  while (std::chrono::steady_clock::now() < until) {
+  }
 }
 } // namespace smp
 
@@ -116,7 +123,9 @@ public:
 
 // Every test leaves the environment's sampler in place.
 struct SamplerGuard {
-  explicit SamplerGuard(std::shared_ptr<autospan::sampler> s) { autospan::set_sampler(std::move(s)); }
+  explicit SamplerGuard(std::shared_ptr<autospan::sampler> s) {
+    autospan::set_sampler(std::move(s));
+  }
   ~SamplerGuard() { autospan::set_sampler(nullptr); }
   SamplerGuard(const SamplerGuard&) = delete;
   SamplerGuard& operator=(const SamplerGuard&) = delete;
@@ -211,7 +220,7 @@ TEST_CASE("what a sampler sees", "[control][sampler]") {
     std::map<std::string, std::string> headers{{"traceparent", kTraceparent}};
     {
       autospan::Span server("server", autospan::extract(headers), {{"http.route", "/x"}},
-                           autospan::span_kind::server);
+                            autospan::span_kind::server);
       autospan::Span inner("inner");
     }
     auto spans = take_spans();
@@ -313,4 +322,25 @@ TEST_CASE("standard samplers compose with custom ones", "[control][sampler]") {
     CHECK(autospan::parent_based_sampler(std::make_shared<PrioritySampler>())->description() ==
           "ParentBased{root:PrioritySampler}");
   }
+}
+
+TEST_CASE("roots that a sampler or TRACEPARENT gave ids still obey AUTOSPAN_MIN_DURATION",
+          "[control][sampler][min]") {
+  SECTION("a custom sampler") {
+    configure({{"AUTOSPAN_MIN_DURATION", "2ms"}});
+    SamplerGuard guard(autospan::always_on_sampler());
+    smp::maybe_slow(true); // registers the site (the first kept span)
+    smp::maybe_slow(false);
+    smp::maybe_slow(false);
+    auto spans = take_spans();
+    CHECK(count_spans(spans, "smp::maybe_slow") == 1);
+  }
+  SECTION("TRACEPARENT") {
+    configure({{"AUTOSPAN_MIN_DURATION", "2ms"}, {"TRACEPARENT", kTraceparent}});
+    smp::maybe_slow(true);
+    smp::maybe_slow(false);
+    auto spans = take_spans();
+    CHECK(count_spans(spans, "smp::maybe_slow") == 1);
+  }
+  configure();
 }

@@ -1,0 +1,141 @@
+// Runtime-level reliability cases that need no receiver: longjmp resynchronisation through the
+// static library's --wrap hooks, batches kept while the collector is unavailable, and the ring's
+// reservation protocol against a writer nested by a signal handler. The end-to-end cases (real
+// receiver, real plugin) live in test/reliability/.
+#include "capture.h"
+#include "core/batch_worker.h"
+#include "core/thread_state.h"
+
+#include <autospan/autospan.h>
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csetjmp>
+#include <thread>
+
+using namespace autospan_test;
+namespace ai = autospan::internal;
+
+namespace app {
+std::jmp_buf g_env;
+int leaf_call(int x) {
+  AUTOSPAN_FUNCTION("app::leaf_call");
+  return x + 1;
+}
+[[noreturn]] void jumps() {
+  AUTOSPAN_FUNCTION("app::jumps");
+  std::longjmp(g_env, 1);
+}
+void skipped() {
+  AUTOSPAN_FUNCTION("app::skipped");
+  jumps();
+}
+int sets_jump() {
+  AUTOSPAN_FUNCTION("app::sets_jump");
+  int n = 0;
+  for (int i = 0; i < 2; ++i) {
+    if (setjmp(g_env) == 0)
+      skipped();
+    n += leaf_call(i); // must be a child of sets_jump, not of the skipped frames
+  }
+  return n;
+}
+} // namespace app
+
+namespace {
+const SpanData* by_id(const std::vector<SpanData>& spans, const ai::SpanId& id) {
+  for (const auto& s : spans)
+    if (s.span_id == id)
+      return &s;
+  return nullptr;
+}
+bool unfinished(const SpanData& s) {
+  return find_attr(s, "autospan.unfinished") != nullptr;
+}
+} // namespace
+
+TEST_CASE("longjmp ends the frames it skips, at the jump", "[longjmp]") {
+  configure();
+  CHECK(app::sets_jump() == 3);
+  auto spans = take_spans();
+  REQUIRE(spans.size() == 7);
+  const SpanData* root = find_span(spans, "app::sets_jump");
+  REQUIRE(root);
+  CHECK_FALSE(unfinished(*root));
+  for (const auto& s : spans) {
+    if (s.name == "app::leaf_call" || s.name == "app::skipped") {
+      CHECK(s.parent_span_id == root->span_id);
+      CHECK(unfinished(s) == (s.name == "app::skipped"));
+    }
+    if (s.name == "app::jumps") {
+      const SpanData* parent = by_id(spans, s.parent_span_id);
+      REQUIRE(parent);
+      CHECK(parent->name == "app::skipped");
+      CHECK(unfinished(s));
+    }
+  }
+  CHECK(count_spans(spans, "app::leaf_call") == 2);
+}
+
+TEST_CASE("batches stay queued while the collector is unavailable", "[export]") {
+  configure({{"OTEL_BSP_SCHEDULE_DELAY", "20"}});
+  auto* w = ai::worker();
+  auto before = w->drops().total();
+  make_collector_unavailable(3);
+  for (int i = 0; i < 100; ++i)
+    app::leaf_call(i);
+  std::vector<SpanData> spans;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (spans.size() < 100 && std::chrono::steady_clock::now() < deadline) {
+    auto more = take_spans();
+    spans.insert(spans.end(), more.begin(), more.end());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(spans.size() == 100);
+  CHECK(export_calls() >= 4); // three refused, then the same batch again
+  CHECK(w->drops().total() == before);
+}
+
+TEST_CASE("a writer nested by a signal handler never overwrites or half-publishes", "[ring]") {
+  // The protocol of ring_reserve/ring_publish, with the nesting written out: the outer writer
+  // reserves a slot, a "handler" records two spans before the outer writes its own, then the
+  // outer finishes. Nothing may be published before the outer slot is written; then all three.
+  ai::ThreadState t;
+  alignas(64) ai::Record slots[64] = {};
+  t.ring = slots;
+  t.ring_mask = 63;
+  auto record = [](std::uint64_t id) {
+    ai::Record r{};
+    r.type = ai::RecordType::Span;
+    r.span_id = id;
+    return r;
+  };
+  const std::uint64_t outer = ai::ring_reserve(&t);
+  REQUIRE(outer == 0);
+  for (std::uint64_t id : {11, 12}) {
+    std::uint64_t h = ai::ring_reserve(&t);
+    slots[h & t.ring_mask] = record(id);
+    ai::ring_publish(&t, h);
+    CHECK(t.head.load() == 0); // the outer slot is not written yet: nothing visible
+  }
+  slots[outer] = record(10);
+  ai::ring_publish(&t, outer);
+  CHECK(t.head.load() == 3);
+  CHECK(slots[0].span_id == 10);
+  CHECK(slots[1].span_id == 11);
+  CHECK(slots[2].span_id == 12);
+
+  // Full ring: the reservation is given back, nothing is overwritten.
+  t.tail.store(0);
+  t.cached_tail = 0;
+  for (int i = 3; i < 64; ++i) {
+    std::uint64_t h = ai::ring_reserve(&t);
+    REQUIRE(h != ai::kRingFull);
+    slots[h & t.ring_mask] = record(static_cast<std::uint64_t>(100 + i));
+    ai::ring_publish(&t, h);
+  }
+  CHECK(ai::ring_reserve(&t) == ai::kRingFull);
+  CHECK(t.head.load() == 64);
+  CHECK(slots[0].span_id == 10);
+  t.ring = nullptr; // not ours to free
+}
