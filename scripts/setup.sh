@@ -25,6 +25,13 @@ APT_PACKAGES=(
 # Node.js runs the OTLP receiver and the end-to-end tests. A node that is already installed
 # (e.g. from NodeSource, which bundles npm) is used as it is; Debian's are installed otherwise.
 NODE_PACKAGES=(nodejs npm)
+# The other Clang majors the plugin is built for (AUTOSPAN_CLANG_VERSIONS, default in
+# scripts/common.sh): their compilers, to test with, and their headers, to build against.
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+for major in $AUTOSPAN_CLANG_VERSIONS; do
+  [[ "$major" == 19 ]] || APT_PACKAGES+=("clang-$major" "llvm-$major-dev" "libclang-$major-dev")
+done
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PEERS_DIR="$ROOT/test/peers"

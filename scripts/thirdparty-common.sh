@@ -186,7 +186,27 @@ tp_cmake_build() {
     tp_say "build failed: $bld.log"
     return 1
   }
-  tp_say "built $(grep -c 'Building CXX object' "$bld.log") C++ objects in $bld"
+  tp_warnings "$bld.log" >"$bld.warnings"
+  tp_say "built $(grep -c 'Building CXX object' "$bld.log") C++ objects in $bld;" \
+    "$(wc -l <"$bld.warnings") distinct warning(s)"
+}
+
+# tp_warnings LOG: the distinct compiler warnings of a build log, without line and column (an
+# inserted line shifts them) and without the tree's own location.
+tp_warnings() {
+  grep -E '^[^ ]+:[0-9]+:[0-9]+: warning: ' "$1" |
+    sed -E -e 's#^.*/(src|plain|pristine)/#<src>/#' -e 's/:[0-9]+:[0-9]+: warning: /: warning: /' | sort -u
+}
+
+# tp_compare_warnings PLAIN_BUILD INSTRUMENTED_BUILD: instrumenting adds no warning.
+tp_compare_warnings() {
+  if ! diff -u "$1.warnings" "$2.warnings"; then
+    if [[ -n "$(comm -13 "$1.warnings" "$2.warnings")" ]]; then
+      tp_say "the instrumented build has new warnings"
+      return 1
+    fi
+  fi
+  echo "  no new warning ($(wc -l <"$1.warnings") in the plain build, $(wc -l <"$2.warnings") instrumented)"
 }
 
 # The flags that link a project's executables and shared libraries to the runtime.

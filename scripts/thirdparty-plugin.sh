@@ -2,8 +2,8 @@
 # Transparency of the Clang plugin on real third-party code: each project (a Debian source
 # package with its own test suite) is built twice with clang++-19 from the same source, plain and
 # with the plugin instrumenting its namespace; both run the project's whole test suite. Fails
-# unless the instrumented build passes exactly the tests the plain one passes (same framework
-# totals) and its spans are the expected ones (scripts/thirdparty-common.sh, tp_check_spans).
+# unless the instrumented build has no warning the plain one lacks, passes exactly the tests the
+# plain one passes (same framework totals), and its spans are the expected ones (scripts/thirdparty-common.sh, tp_check_spans).
 #
 # usage: scripts/thirdparty-plugin.sh [PROJECT...]     (default: every project in test/thirdparty/)
 #
@@ -50,6 +50,7 @@ for project in "${projects[@]}"; do
   tp_phase "build plain (clang++-19)" tp_cmake_build "$W/src" "$W/build-plain" clang++-19 clang-19 "" ""
   tp_phase "build instrumented (clang++-19 + plugin)" tp_cmake_build "$W/src" "$W/build-plugin" \
     clang++-19 clang-19 "$plugin_flags" "$(tp_runtime_libs)"
+  tp_phase "compare warnings" tp_compare_warnings "$W/build-plain" "$W/build-plugin"
   tp_phase "test plain" tp_ctest "$W/build-plain" "$W/test-plain"
   tp_phase "test instrumented (file exporter)" run_instrumented_tests
   tp_phase "compare test results" tp_compare_tests "$W/test-plain" "$W/test-plugin"

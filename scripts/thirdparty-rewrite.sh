@@ -2,8 +2,8 @@
 # autospan-rewrite on real third-party code: each project (a Debian source package with its own
 # test suite) is rewritten in place with the same filter file the plugin run uses, built with
 # g++-12 against libautospan, and its whole test suite run; a plain g++-12 build of the unpacked
-# package runs the same suite for comparison. Fails unless the rewritten build passes exactly the
-# tests the plain one passes, its spans are the expected ones, a second rewrite changes nothing,
+# package runs the same suite for comparison. Fails unless the rewritten build has no warning the
+# plain one lacks, passes exactly the tests the plain one passes, its spans are the expected ones, a second rewrite changes nothing,
 # and `--remove` gives back the unpacked package byte for byte (`diff -r`; only the files the
 # test suite itself writes into its source tree, listed in project.sh, may be extra).
 # Prints the rewriter's speed (files/s, lines/s).
@@ -76,8 +76,8 @@ rewrite() {
   grep -v '^\[[0-9]*/[0-9]*\] Processing' "$W/rewrite.log" | tail -5
   ((rc == 0)) || return 1
   lines=$(cat "${SOURCES[@]}" | wc -l)
-  SITES=$(grep -rhoF --include='*.[ch]*' 'AUTOSPAN_FUNCTION("' "$W/src" | wc -l)
-  EDITED=$(grep -rlF --include='*.[ch]*' 'AUTOSPAN_FUNCTION("' "$W/src" | wc -l)
+  SITES=$(grep -rhoF 'AUTOSPAN_FUNCTION("' "$W/src" | wc -l)
+  EDITED=$(grep -rlF 'AUTOSPAN_FUNCTION("' "$W/src" | wc -l)
   awk -v t0="$start" -v t1="$end" -v n="${#SOURCES[@]}" -v l="$lines" -v s="$SITES" -v e="$EDITED" \
     'BEGIN { t = t1 - t0; printf "  %d translation units, %d lines in %.2f s wall: %.2f files/s, %.0f lines/s; %d sites in %d files\n", n, l, t, n / t, l / t, s, e }' |
     tee "$W/rewrite.speed"
@@ -96,7 +96,9 @@ second_rewrite() {
 build_rewritten() {
   cmake --build "$W/build-rewrite" -j "$TP_JOBS" >>"$W/build-rewrite.log" 2>&1 ||
     { tail -40 "$W/build-rewrite.log"; return 1; }
-  tp_say "built $(grep -c 'Building CXX object' "$W/build-rewrite.log") C++ objects"
+  tp_warnings "$W/build-rewrite.log" >"$W/build-rewrite.warnings"
+  tp_say "built $(grep -c 'Building CXX object' "$W/build-rewrite.log") C++ objects;" \
+    "$(wc -l <"$W/build-rewrite.warnings") distinct warning(s)"
 }
 
 run_rewritten_tests() {
@@ -161,6 +163,7 @@ for project in "${projects[@]}"; do
   tp_phase "rewrite --in-place (${#SOURCES[@]} translation units)" rewrite
   tp_phase "rewrite again: no edit, --check passes" second_rewrite
   tp_phase "build rewritten (g++-12)" build_rewritten
+  tp_phase "compare warnings" tp_compare_warnings "$W/build-plain" "$W/build-rewrite"
   tp_phase "test rewritten (file exporter)" run_rewritten_tests
   tp_phase "compare test results" tp_compare_tests "$W/test-plain" "$W/test-rewrite"
   tp_phase "check spans" check_spans

@@ -23,6 +23,10 @@ namespace {
 constexpr int kBurst = 1000;
 constexpr long kDrainSleepUs = 2000;
 
+// Issue #9's runtime controls (rows added when the runtime knows the variables).
+const char* const kFilterOffLabel = "plugin: off by AUTOSPAN_FILTER=benchapp=off";
+const char* const kNoParentLabel = "plugin: outside a trace (AUTOSPAN_REQUIRE_PARENT=1)";
+
 struct Scenario {
   std::string variant;
   std::string label;
@@ -153,14 +157,14 @@ void run_hot_suite(Context& ctx) {
                     true});
   if (ctx.has("plugin") && runtime_knows("AUTOSPAN_FILTER"))
     rows.push_back({"plugin",
-                    "plugin: off by AUTOSPAN_FILTER=benchapp=off",
+                    kFilterOffLabel,
                     autospan_env({{"AUTOSPAN_FILTER", "benchapp=off"}}),
                     {},
                     false,
                     true});
   if (ctx.has("plugin") && runtime_knows("AUTOSPAN_REQUIRE_PARENT"))
     rows.push_back({"plugin",
-                    "plugin: outside a trace (AUTOSPAN_REQUIRE_PARENT=1)",
+                    kNoParentLabel,
                     autospan_env({{"AUTOSPAN_REQUIRE_PARENT", "1"}}),
                     {},
                     false,
@@ -229,6 +233,8 @@ void run_hot_suite(Context& ctx) {
   double filtered = over_of("plugin: filtered (AUTOSPAN_MIN_DURATION=1ms)");
   double kept = over_of("plugin: kept span, exporter none (app thread)");
   double kept_big = over_of(kept_no_drops);
+  double filter_off = over_of(kFilterOffLabel);
+  double no_parent = over_of(kNoParentLabel);
   if (disabled > -1e299)
     ctx.targets.push_back({"disabled, over uninstrumented", "<= 2 ns",
                            fmt_signed(disabled, 2) + " ns", status(disabled <= 2)});
@@ -240,6 +246,14 @@ void run_hot_suite(Context& ctx) {
         {"filtered, overhead / two-clock-read floor", "<= 1.3x",
          fmt(filtered, 2) + " / " + fmt(floor, 2) + " ns = " + fmt_ratio(filtered / floor),
          status(filtered / floor <= 1.3)});
+  if (filter_off > -1e299 && disabled > -1e299)
+    ctx.targets.push_back({"off by AUTOSPAN_FILTER, vs disabled (issue #9)", "within 1 ns",
+                           fmt_signed(filter_off - disabled, 2) + " ns",
+                           status(filter_off - disabled <= 1)});
+  if (no_parent > -1e299 && disabled > -1e299)
+    ctx.targets.push_back({"outside a trace with AUTOSPAN_REQUIRE_PARENT, vs disabled (issue #9)",
+                           "within 1 ns", fmt_signed(no_parent - disabled, 2) + " ns",
+                           status(no_parent - disabled <= 1)});
   if (kept > -1e299)
     ctx.targets.push_back({"kept span, application thread (default sizes)", "<= 30 ns",
                            fmt(kept, 2) + " ns", status(kept <= 30)});

@@ -166,8 +166,17 @@ int main(int argc, char** argv) {
   auto want = [&](const char* suite) { return only.empty() || only.count(suite) != 0; };
 
   print_machine(ctx, mode.c_str());
-  if (want("hot"))
+  if (want("hot")) {
     run_hot_suite(ctx);
+    // Issue #9's own benchmark (bench/control_paths.cpp), when built: the same paths measured
+    // by alternating rounds in one run.
+    if (kControlBenchPath[0] != '\0' && !ctx.smoke) {
+      ctx.progress("run-time control: autospan_bench_control");
+      ProcessResult r = run_checked(ctx, "autospan_bench_control", {kControlBenchPath}, {});
+      if (r.exit_code == 0)
+        ctx.section("Run-time control paths (autospan_bench_control)", r.out);
+    }
+  }
   if (want("callgrind") && !ctx.smoke)
     run_callgrind_suite(ctx);
   if (want("export"))
@@ -178,7 +187,7 @@ int main(int argc, char** argv) {
   Table t({"issue target", "target", "measured", "status"});
   for (const auto& r : ctx.targets)
     t.add({r.what, r.target, r.measured, r.status});
-  ctx.section("Targets (issues #3 and #5)", t.empty() ? "No target measured.\n" : t.render());
+  ctx.section("Targets (issues #3, #5 and #9)", t.empty() ? "No target measured.\n" : t.render());
   std::printf("- load average at end: %s\n", read_all("/proc/loadavg").c_str());
   if (!ctx.failures.empty()) {
     std::printf("\n%zu harness failure(s):\n", ctx.failures.size());

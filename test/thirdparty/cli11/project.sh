@@ -5,10 +5,11 @@ TP_PACKAGE=cli11
 TP_VERSION=2.1.2+ds-1
 TP_SHAPE="header-only template library"
 TP_NAMESPACE=CLI
-# -DCLI11_WARNINGS_AS_ERRORS=ON: the project's own -Wall -Wextra -pedantic -Wshadow ... set, with
-# -Werror, so an instrumented build that adds a single warning fails.
+# The project's own warning set (-Wall -Wextra -pedantic -Wshadow -Wsign-conversion ...) stays on,
+# without -Werror: Catch2 2.13's TEMPLATE_TEST_CASE trips Clang 19's -Wc++20-extensions in the
+# plain build already. The scripts compare the warnings of both builds instead.
 TP_CMAKE_ARGS=(-DCLI11_BUILD_TESTS=ON -DCLI11_BUILD_EXAMPLES=ON -DCLI11_BUILD_DOCS=OFF
-               -DCLI11_WARNINGS_AS_ERRORS=ON -DCLI11_SINGLE_FILE=OFF)
+               -DCLI11_WARNINGS_AS_ERRORS=OFF -DCLI11_SINGLE_FILE=OFF)
 TP_CTEST_JOBS=2
 # Lines of the tests' own output that count what ran (Catch2's totals), compared between builds.
 TP_DETAIL_REGEX='^(All tests passed|test cases:).*'
