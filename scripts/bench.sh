@@ -5,7 +5,7 @@
 # over OTLP http/protobuf to a local sink, and the plugin's compile-time cost. Prints Markdown
 # tables (the last one compares with the issue targets) and keeps a copy of them.
 #
-#   scripts/bench.sh            full run (about 15-25 minutes on 2 cores)
+#   scripts/bench.sh            full run (about 15-20 minutes on 2 cores)
 #   scripts/bench.sh --quick    fewer calls and repetitions (a few minutes)
 #   scripts/bench.sh --only=hot,export     some suites only (hot, callgrind, export, compile)
 #

@@ -6,10 +6,11 @@
 
 #include <algorithm>
 #include <climits>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <csignal>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sys/syscall.h>
@@ -293,16 +294,51 @@ void BatchWorker::run() {
   }
 }
 
+namespace {
+
+// Programs often name a thread inside its (instrumented) entry function, after its state was
+// made: before building a thread's pending spans, take its current name. A live thread's name is
+// read from /proc/self/task/<tid>/comm (what pthread_getname_np reads for another thread); an
+// exited thread left its final name in exit_name. Only the export thread writes thread_name
+// after the state is published.
+void update_thread_name(ThreadState* t) {
+  if (t->exited.load(std::memory_order_acquire)) {
+    if (t->exit_name[0] != '\0')
+      std::memcpy(t->thread_name, t->exit_name, sizeof t->thread_name);
+    return;
+  }
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/self/task/%llu/comm",
+                static_cast<unsigned long long>(t->tid));
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  char name[sizeof t->thread_name] = {};
+  ssize_t n = ::read(fd, name, sizeof name - 1);
+  ::close(fd);
+  if (n <= 0)
+    return;
+  if (name[n - 1] == '\n')
+    name[n - 1] = '\0';
+  std::memcpy(t->thread_name, name, sizeof name);
+}
+
+} // namespace
+
 bool BatchWorker::drain_rings() {
   registry_collect(live_, exited_);
   bool backlog = false;
   for (ThreadState* t : live_) {
+    if (t->head.load(std::memory_order_acquire) != t->tail.load(std::memory_order_relaxed))
+      update_thread_name(t);
     drain_ring(t);
     if (t->head.load(std::memory_order_acquire) != t->tail.load(std::memory_order_relaxed))
       backlog = true;
   }
   for (auto it = exited_.begin(); it != exited_.end();) {
     ThreadState* t = *it;
+    if (t->head.load(std::memory_order_acquire) != t->tail.load(std::memory_order_relaxed))
+      update_thread_name(t);
     drain_ring(t);
     if (t->head.load(std::memory_order_acquire) != t->tail.load(std::memory_order_relaxed)) {
       backlog = true;
@@ -540,9 +576,9 @@ bool BatchWorker::export_queue(std::chrono::steady_clock::time_point deadline, b
     if (transient > 0 && succeeded == 0 && permanent == 0 && !final) {
       AUTOSPAN_LOG(Debug, "collector unavailable: %zu spans stay queued for a later attempt",
                    queued_ - done);
-      paused_until_ = std::chrono::steady_clock::now() +
-                      std::min<std::chrono::nanoseconds>(std::chrono::seconds(1),
-                                                         config().schedule_delay);
+      paused_until_ =
+          std::chrono::steady_clock::now() +
+          std::min<std::chrono::nanoseconds>(std::chrono::seconds(1), config().schedule_delay);
       flowing = false;
       break;
     }

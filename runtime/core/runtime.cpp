@@ -93,8 +93,17 @@ Resource build_resource(const Options& o) {
   r.attributes.push_back({"telemetry.sdk.name", std::string("autospan")});
   r.attributes.push_back({"telemetry.sdk.language", std::string("cpp")});
   r.attributes.push_back({"telemetry.sdk.version", std::string(AUTOSPAN_VERSION_STRING)});
-  r.attributes.push_back({"process.pid", static_cast<std::int64_t>(getpid())});
-  std::string host = host_name();
+  // Detected attributes only where OTEL_RESOURCE_ATTRIBUTES did not set them: the configured
+  // value wins and OTLP forbids duplicate keys.
+  auto user_sets = [&user](const char* key) {
+    for (const auto& kv : user)
+      if (kv.first == key)
+        return true;
+    return false;
+  };
+  if (!user_sets("process.pid"))
+    r.attributes.push_back({"process.pid", static_cast<std::int64_t>(getpid())});
+  std::string host = user_sets("host.name") ? std::string() : host_name();
   if (!host.empty())
     r.attributes.push_back({"host.name", host});
   return r;
@@ -274,7 +283,7 @@ RuntimeConfig* build_config(const Options& options) {
   if (std::find(options.traces_exporter.begin(), options.traces_exporter.end(), "otlp") !=
       options.traces_exporter.end()) {
     auto otlp = options.is_set(OptionId::otlp_traces_timeout) ? options.otlp_traces_timeout
-                                                               : options.otlp_timeout;
+                                                              : options.otlp_timeout;
     c->shutdown_timeout = std::min<std::chrono::nanoseconds>(c->shutdown_timeout, otlp);
   }
   c->max_queue = std::max<std::uint64_t>(1, options.bsp_max_queue_size);
@@ -293,15 +302,14 @@ void report_drops(BatchWorker& w, const char* when) {
   }
   if (d.total() == 0)
     return;
-  AUTOSPAN_LOG(Warn,
-               "dropped %llu span(s)%s: %llu buffer full, %llu export queue full, %llu export "
-               "failed, %llu not sent by the exit deadline, %llu nested too deep",
-               static_cast<unsigned long long>(d.total()), when,
-               static_cast<unsigned long long>(d.buffer_full),
-               static_cast<unsigned long long>(d.queue_full),
-               static_cast<unsigned long long>(d.export_failed),
-               static_cast<unsigned long long>(d.unsent),
-               static_cast<unsigned long long>(d.stack_overflow));
+  AUTOSPAN_LOG(
+      Warn,
+      "dropped %llu span(s)%s: %llu buffer full, %llu export queue full, %llu export "
+      "failed, %llu not sent by the exit deadline, %llu nested too deep",
+      static_cast<unsigned long long>(d.total()), when,
+      static_cast<unsigned long long>(d.buffer_full), static_cast<unsigned long long>(d.queue_full),
+      static_cast<unsigned long long>(d.export_failed), static_cast<unsigned long long>(d.unsent),
+      static_cast<unsigned long long>(d.stack_overflow));
 }
 
 void on_process_exit() {
@@ -319,13 +327,13 @@ void on_process_exit() {
   // would sit in a buffer nobody drains.
   g_hot.gate.store(kGateDisabled, std::memory_order_release);
   if (!done)
-    AUTOSPAN_LOG(Warn,
-                 "the final export did not finish within %lld ms (the smaller of "
-                 "OTEL_BSP_EXPORT_TIMEOUT and OTEL_EXPORTER_OTLP_TIMEOUT); the spans it was "
-                 "sending are lost",
-                 static_cast<long long>(
-                     std::chrono::duration_cast<std::chrono::milliseconds>(c.shutdown_timeout)
-                         .count()));
+    AUTOSPAN_LOG(
+        Warn,
+        "the final export did not finish within %lld ms (the smaller of "
+        "OTEL_BSP_EXPORT_TIMEOUT and OTEL_EXPORTER_OTLP_TIMEOUT); the spans it was "
+        "sending are lost",
+        static_cast<long long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(c.shutdown_timeout).count()));
   report_drops(*w, "");
   if (c.options.summary && done)
     print_summary(stderr, *w);

@@ -34,6 +34,8 @@ void on_thread_exit(void* p) {
   t_tls.state = nullptr;
   t_tls.dead = 1;
   release_thread_baggage();
+  // Threads are often named after their first instrumented call: pass the final name on.
+  pthread_getname_np(pthread_self(), t->exit_name, sizeof t->exit_name);
   t->exited.store(true, std::memory_order_release);
   worker_wake();
 }

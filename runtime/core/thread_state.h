@@ -124,7 +124,7 @@ struct ThreadState {
   std::uint64_t cached_tail = 0;
   IdRng rng{};
   std::uint64_t tid = 0;
-  std::uint64_t generation = 0; // fork generation this state belongs to
+  std::uint64_t generation = 0;        // fork generation this state belongs to
   JumpTarget jumps[kJumpTargets] = {}; // most recent setjmp calls (round robin)
   std::uint32_t jump_next = 0;
 
@@ -133,7 +133,9 @@ struct ThreadState {
   std::atomic<std::uint64_t> dropped_full{0};     // ring full
   std::atomic<std::uint64_t> dropped_overflow{0}; // shadow stack deeper than kStackCapacity
   std::atomic<bool> exited{false};
-  char thread_name[16] = {};   // written before the state is published; "" = not set
+  char thread_name[16] = {};   // written before the state is published, then by the export
+                               // thread only; "" = not set
+  char exit_name[16] = {};     // the name at thread exit, written before `exited` is released
   ThreadState* next = nullptr; // registry list (guarded by the registry mutex)
 
   // --- export thread ---

@@ -1,6 +1,5 @@
-// Runtime defects found by the interop suite, each as a failing test with its minimal reproducer
-// (kept apart so the rest of the suite stays green while runtime/ is fixed; when a fix lands the
-// test passes and moves to the file of its area).
+// Regression tests for runtime defects the interop suite found (duplicate host.name, thread.name
+// of threads named late, BAGGAGE not copied onto spans), each with its minimal reproducer.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatTree, startReceiver } from '../peers/index.js';
@@ -19,7 +18,7 @@ async function probeSpans(args, env, expect) {
   }
 }
 
-describe('known runtime defects', () => {
+describe('fixed runtime defects', () => {
   // Reproducer: OTEL_RESOURCE_ATTRIBUTES=host.name=x ./probe roots 1
   // The resource then holds host.name twice (the detected one and the configured one). OTLP
   // forbids duplicate keys; a backend keeps an arbitrary one. The configured value should win
