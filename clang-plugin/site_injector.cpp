@@ -87,9 +87,8 @@ void SiteInjector::synthesise(AbiDecls& Out) {
   }
 
   IdentifierInfo* RecordII = &Ctx.Idents.get(SiteRecordName);
-  RecordDecl* RD = CPlusPlus
-                       ? CXXRecordDecl::Create(Ctx, compat::StructTag, DC, Loc, Loc, RecordII)
-                       : RecordDecl::Create(Ctx, compat::StructTag, DC, Loc, Loc, RecordII);
+  RecordDecl* RD = CPlusPlus ? CXXRecordDecl::Create(Ctx, compat::StructTag, DC, Loc, Loc, RecordII)
+                             : RecordDecl::Create(Ctx, compat::StructTag, DC, Loc, Loc, RecordII);
   RD->setImplicit();
   RD->startDefinition();
   QualType CharPtr = Ctx.getPointerType(Ctx.CharTy.withConst());
@@ -163,9 +162,8 @@ void SiteInjector::inject(FunctionDecl& FD, const selection::Decision& D) {
   SourceLocation Loc = Block->getLBracLoc();
 
   auto String = [&](llvm::StringRef S) -> Expr* {
-    QualType ArrayTy =
-        Ctx.getConstantArrayType(Ctx.CharTy.withConst(), llvm::APInt(32, S.size() + 1), nullptr,
-                                 compat::NormalArraySize, 0);
+    QualType ArrayTy = Ctx.getConstantArrayType(
+        Ctx.CharTy.withConst(), llvm::APInt(32, S.size() + 1), nullptr, compat::NormalArraySize, 0);
     auto* Literal =
         StringLiteral::Create(Ctx, S, compat::OrdinaryString, /*Pascal=*/false, ArrayTy, Loc);
     return ImplicitCastExpr::Create(Ctx, Ctx.getPointerType(Ctx.CharTy.withConst()),

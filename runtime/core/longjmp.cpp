@@ -91,12 +91,12 @@ autospan_internal_longjmp(const void* env) noexcept {
 
 // Declared without <setjmp.h>: its prototypes (jmp_buf arrays, noreturn) are not needed to
 // forward, and would clash with these definitions' parameter types.
-#define AUTOSPAN_DEFINE_LONGJMP(name)                                                            \
-  extern "C" __attribute__((visibility("default"), noreturn)) void name(void* env, int value) { \
-    autospan_internal_longjmp(env);                                                              \
-    static LongjmpFn real = reinterpret_cast<LongjmpFn>(next_symbol(#name));                     \
-    real(env, value);                                                                            \
-    __builtin_unreachable();                                                                     \
+#define AUTOSPAN_DEFINE_LONGJMP(name)                                                              \
+  extern "C" __attribute__((visibility("default"), noreturn)) void name(void* env, int value) {    \
+    autospan_internal_longjmp(env);                                                                \
+    static LongjmpFn real = reinterpret_cast<LongjmpFn>(next_symbol(#name));                       \
+    real(env, value);                                                                              \
+    __builtin_unreachable();                                                                       \
   }
 AUTOSPAN_DEFINE_LONGJMP(longjmp)
 AUTOSPAN_DEFINE_LONGJMP(_longjmp)
@@ -155,10 +155,10 @@ extern "C" [[noreturn]] void __real__longjmp(void*, int);
 extern "C" [[noreturn]] void __real_siglongjmp(void*, int);
 extern "C" [[noreturn]] void __real___longjmp_chk(void*, int);
 
-#define AUTOSPAN_DEFINE_WRAP_LONGJMP(name)                                                       \
-  extern "C" [[noreturn]] void __wrap_##name(void* env, int value) {                             \
-    autospan_internal_longjmp(env);                                                              \
-    __real_##name(env, value);                                                                   \
+#define AUTOSPAN_DEFINE_WRAP_LONGJMP(name)                                                         \
+  extern "C" [[noreturn]] void __wrap_##name(void* env, int value) {                               \
+    autospan_internal_longjmp(env);                                                                \
+    __real_##name(env, value);                                                                     \
   }
 AUTOSPAN_DEFINE_WRAP_LONGJMP(longjmp)
 AUTOSPAN_DEFINE_WRAP_LONGJMP(_longjmp)

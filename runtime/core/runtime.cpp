@@ -284,7 +284,8 @@ RuntimeConfig* build_config(const Options& options) {
       options.traces_exporter.end()) {
     auto otlp = options.is_set(OptionId::otlp_traces_timeout) ? options.otlp_traces_timeout
                                                               : options.otlp_timeout;
-    c->shutdown_timeout = std::min<std::chrono::nanoseconds>(c->shutdown_timeout, otlp);
+    if (otlp.count() > 0)
+      c->shutdown_timeout = std::min<std::chrono::nanoseconds>(c->shutdown_timeout, otlp);
   }
   c->max_queue = std::max<std::uint64_t>(1, options.bsp_max_queue_size);
   c->max_batch = std::max<std::uint64_t>(

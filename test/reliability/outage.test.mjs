@@ -48,9 +48,11 @@ async function produceThroughOutage(queueSize) {
   const progress = [...r.stdout.matchAll(/^progress (\d+) (\d+)$/gm)].map((x) => ({ ms: Number(x[1]), n: Number(x[2]) }));
   const during = progress.filter((x) => x.ms >= stoppedAt + 100 && x.ms <= stoppedAt + OUTAGE_MS - 100);
   assert.ok(during.length >= 15, `progress lines during the outage: ${during.length}\n${describeRun(r)}`);
-  for (let i = 1; i < during.length; ++i) {
-    const rate = ((during[i].n - during[i - 1].n) * 1000) / (during[i].ms - during[i - 1].ms);
-    assert.ok(rate >= RATE * 0.5, `the producer slowed to ${rate.toFixed(0)} spans/s at ${during[i].ms} ms (blocked?)\n${describeRun(r)}`);
+  // Over every half second (a blocked producer would be flat for the whole outage; a busy
+  // machine may deschedule it for a moment, which it then catches up).
+  for (let i = 5; i < during.length; ++i) {
+    const rate = ((during[i].n - during[i - 5].n) * 1000) / (during[i].ms - during[i - 5].ms);
+    assert.ok(rate >= RATE * 0.5, `the producer slowed to ${rate.toFixed(0)} spans/s around ${during[i].ms} ms (blocked?)\n${describeRun(r)}`);
   }
   return { r, produced: printed(r, 'produced') + 1 /* rel::produce itself */ };
 }

@@ -414,7 +414,7 @@ int after_jump() {
   return leaf(1);
 }
 
-void sigsegv_like(int) {
+void jump_out_of_handler(int) {
   siglongjmp(g_sigjump, 1);
 }
 
@@ -430,7 +430,7 @@ int jumps(int rounds) {
       deep_for_jump();
     n += after_jump();
   }
-  signal(SIGUSR1, sigsegv_like);
+  signal(SIGUSR1, jump_out_of_handler);
   if (sigsetjmp(g_sigjump, 1) == 0)
     raises_signal();
   n += after_jump();

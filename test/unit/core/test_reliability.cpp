@@ -139,3 +139,21 @@ TEST_CASE("a writer nested by a signal handler never overwrites or half-publishe
   CHECK(slots[0].span_id == 10);
   t.ring = nullptr; // not ours to free
 }
+
+TEST_CASE("the shutdown budget is min(OTEL_BSP_EXPORT_TIMEOUT, the OTLP timeout)", "[exit]") {
+  using std::chrono::milliseconds;
+  configure({{"OTEL_TRACES_EXPORTER", "otlp"}, {"OTEL_EXPORTER_OTLP_TIMEOUT", "1500"}});
+  CHECK(ai::config().shutdown_timeout == milliseconds(1500));
+  configure({{"OTEL_TRACES_EXPORTER", "otlp"},
+             {"OTEL_EXPORTER_OTLP_TIMEOUT", "1500"},
+             {"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "700"}});
+  CHECK(ai::config().shutdown_timeout == milliseconds(700));
+  configure({{"OTEL_TRACES_EXPORTER", "otlp"}, {"OTEL_BSP_EXPORT_TIMEOUT", "400"}});
+  CHECK(ai::config().shutdown_timeout == milliseconds(400));
+  configure({{"OTEL_TRACES_EXPORTER", "otlp"}});
+  CHECK(ai::config().shutdown_timeout == milliseconds(10000)); // the defaults: 30 s and 10 s
+  // Without an otlp exporter the OTLP timeout does not apply.
+  configure({{"OTEL_TRACES_EXPORTER", "file"}, {"OTEL_EXPORTER_OTLP_TIMEOUT", "1500"}});
+  CHECK(ai::config().shutdown_timeout == milliseconds(30000));
+  configure();
+}
