@@ -48,13 +48,14 @@ TP_PHASE_NAMES=()
 TP_PHASE_WALL=()
 TP_PHASE_CPU=()
 
-# Seconds of user+system time used by this shell's finished children so far.
-tp_children_cpu() {
-  local _self children
-  { read -r _self; read -r children; } < <(times)
-  # "0m12.345s 0m1.234s" -> 13.579
-  awk '{ n = 0; for (i = 1; i <= NF; i++) { split($i, p, /[ms]/); n += p[1] * 60 + p[2] } printf "%.1f", n }' \
-    <<<"$children"
+# TP_CPU_NOW = seconds of user+system time of this shell's finished children so far. `times` must
+# run in this shell, not in a $(...) subshell, whose children are not ours.
+tp_cpu_now() {
+  mkdir -p "$TP_WORK"
+  times >"$TP_WORK/.times"
+  # Second line, children: "0m12.345s 0m1.234s".
+  TP_CPU_NOW=$(awk 'NR == 2 { n = 0; for (i = 1; i <= NF; i++) { split($i, p, /[ms]/); n += p[1] * 60 + p[2] } printf "%.1f", n }' \
+    "$TP_WORK/.times")
 }
 
 # tp_phase NAME FUNCTION [ARGS...]: runs FUNCTION in this shell, records wall and CPU time, and
@@ -64,12 +65,14 @@ tp_phase() {
   shift
   printf '\n== %s: %s\n' "$TP_CURRENT" "$name"
   start=$(date +%s.%N)
-  cpu0=$(tp_children_cpu)
+  tp_cpu_now
+  cpu0=$TP_CPU_NOW
   "$@"
   rc=$?
+  tp_cpu_now
   TP_PHASE_NAMES+=("$TP_CURRENT: $name")
   TP_PHASE_WALL+=("$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')")
-  TP_PHASE_CPU+=("$(awk -v a="$cpu0" -v b="$(tp_children_cpu)" 'BEGIN { printf "%.1f", b - a }')")
+  TP_PHASE_CPU+=("$(awk -v a="$cpu0" -v b="$TP_CPU_NOW" 'BEGIN { printf "%.1f", b - a }')")
   ((rc == 0)) || tp_fail "$TP_CURRENT: $name"
 }
 
