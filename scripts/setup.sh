@@ -21,6 +21,10 @@ APT_PACKAGES=(
   protobuf-compiler openssl ca-certificates
   # Consumer tests (test/consumer): a plain Makefile through pkg-config, and ccache correctness.
   make pkg-config ccache
+  # The exporters' HTTPS test server (test/unit/export) links libssl.
+  libssl-dev
+  # The rewriter's test driver (test/rewriter) and the HTML report's browser test (test/cli).
+  python3 chromium
 )
 # Node.js runs the OTLP receiver and the end-to-end tests. A node that is already installed
 # (e.g. from NodeSource, which bundles npm) is used as it is; Debian's are installed otherwise.
