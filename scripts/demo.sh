@@ -30,7 +30,7 @@ autospan_configure "$BUILD_DIR" >"$BUILD_DIR/configure.log" 2>&1 || {
   cat "$BUILD_DIR/configure.log"
   exit 1
 }
-cmake --build "$BUILD_DIR" --target pipeline_example -j "${AUTOSPAN_JOBS:-2}"
+cmake --build "$BUILD_DIR" --target pipeline_example autospan-cli -j "${AUTOSPAN_JOBS:-2}"
 
 program="$BUILD_DIR/examples/pipeline_example"
 # The compile line CMake used (from compile_commands.json), to show that nothing but compiler
@@ -83,6 +83,11 @@ if [[ -s "$jsonl" ]]; then
       for (const ss of rs.scopeSpans || []) n += (ss.spans || []).length;
     console.log(n);' "$jsonl")"
   echo "OTLP JSON lines ($spans spans): $jsonl"
+  # The same file, offline: a self-contained HTML timeline (docs/viewing.md).
+  report="$out_dir/$pipeline_id.html"
+  if "$BUILD_DIR/cli/autospan" html "$jsonl" -o "$report"; then
+    echo "HTML timeline (open it in a browser; no network needed): $report"
+  fi
 else
   echo "no OTLP JSON lines file was written at $jsonl" >&2
   exit 1
