@@ -40,14 +40,11 @@ void assign_ids(ThreadState* t, std::uint32_t i) noexcept {
     const Frame& p = t->stack[i - 1];
     f.trace_hi = p.trace_hi;
     f.trace_lo = p.trace_lo;
-  } else if (i > 0) {
-    // Under a ContextScope of an invalid context: a new trace.
-    f.trace_hi = t->rng.next();
-    f.trace_lo = t->rng.nonzero();
-  } else if (config().env_context.valid()) {
+  } else if (i == 0 && config().env_context.valid()) {
     f.trace_hi = config().env_context.trace_hi;
     f.trace_lo = config().env_context.trace_lo;
   } else {
+    // A root without TRACEPARENT, or under a ContextScope of an invalid context: a new trace.
     f.trace_hi = t->rng.next();
     f.trace_lo = t->rng.nonzero();
   }
@@ -138,11 +135,13 @@ __attribute__((noinline)) void* enter_general(autospan_site* site) noexcept {
     return nullptr; // inside the runtime, inside a sampled-out trace, or outside a required one
   if (!filter_admits(site))
     return nullptr; // AUTOSPAN_FILTER: resolved off
+  // The frame is filled before the depth is published: a signal handler running instrumented code
+  // meanwhile would take the same slot, so it is not traced.
+  BusyScope busy;
   ThreadState* t = t_tls.state;
   if (t == nullptr) {
     if (t_tls.dead)
       return nullptr;
-    BusyScope busy;
     t = create_thread_state();
     if (t == nullptr)
       return nullptr;
@@ -173,6 +172,9 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
                                             std::uint64_t now) noexcept {
   if (t == nullptr)
     return;
+  // Between reading the frame and popping it, a signal handler running instrumented code would
+  // nest under a frame whose fate is already decided: it is not traced.
+  BusyScope busy;
   std::uint32_t index = static_cast<std::uint32_t>(token - 1);
   if (index >= t->depth)
     return; // already popped by a resynchronisation
@@ -183,6 +185,10 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
     return;
   }
   Frame& f = t->stack[index];
+  // This call's children total (summary mode) leaves with it: the fast enter does not clear the
+  // field, so the next frame in this slot must find zero.
+  const std::uint64_t child_ticks = f.child_ticks;
+  f.child_ticks = 0;
   std::uint32_t kind = f.flags & kFrameKindMask;
   std::uint64_t duration = now - f.start;
   std::uint8_t mode = g_hot.exit_mode.load(std::memory_order_relaxed);
@@ -203,10 +209,8 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
     error = exception_unwinding(index, f.start, &exc);
   } else if (mode & kExitUncaught) {
     error = static_cast<std::uint32_t>(std::uncaught_exceptions()) > f.uncaught;
-    if (error) {
-      BusyScope busy;
+    if (error)
       exc = new (std::nothrow) ExceptionInfo();
-    }
   }
 
   if (mode & kExitSummary) {
@@ -238,7 +242,6 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
     delete exc;
     if ((mode & kExitSummary) && !(f.flags & kFrameInherited)) {
       // The summary counts calls the filter dropped; no span leaves for them.
-      BusyScope busy;
       if (site_id_of(f.site) != 0 || register_site(const_cast<autospan_site*>(f.site)) != 0) {
         Record r{};
         r.type = RecordType::SiteStat;
@@ -246,20 +249,19 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
         r.site_id = site_id_of(f.site);
         r.start = f.start;
         r.end = now;
-        r.span_id = f.child_ticks;
+        r.span_id = child_ticks;
         push_record(t, r);
       }
     }
   }
   if ((mode & kExitSummary) && keep) {
     // The worker needs self time for kept spans too: it travels in an extra SiteStat record.
-    BusyScope busy;
     Record r{};
     r.type = RecordType::SiteStat;
     r.site_id = site_id_of(f.site);
     r.start = f.start;
     r.end = now;
-    r.span_id = f.child_ticks;
+    r.span_id = child_ticks;
     push_record(t, r);
   }
   t->depth = index;
@@ -270,6 +272,11 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
 // goes through exit_general.
 __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
                                          std::uint64_t now) noexcept {
+  // Ids are assigned and the record written in several stores: a signal handler running
+  // instrumented code in between is not traced, so it can neither give this frame ids of its own
+  // (its spans would name a parent that never arrives) nor see it half updated. The flags are
+  // read after this point: a handler that ran before it may have kept this frame already.
+  BusyScope busy;
   const std::uint32_t i = static_cast<std::uint32_t>(token - 1);
   Frame& f = t->stack[i];
   const std::uint32_t site_id = site_id_of(f.site);
@@ -324,6 +331,23 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
   t->depth = i;
 }
 
+// The fast exit dropped a short frame, but its flags changed between the check and the pop: a
+// signal handler ran instrumented code right there, kept a span under this frame and so kept the
+// frame too (ids, kFrameKeep). Emit it, or the handler's spans would name a missing parent. The
+// slot is ours still unless another handler reused it after the pop (its start differs).
+__attribute__((noinline)) void exit_late_keep(ThreadState* t, std::uintptr_t token,
+                                              std::uint64_t start, std::uint64_t now) noexcept {
+  BusyScope busy;
+  const std::uint32_t i = static_cast<std::uint32_t>(token - 1);
+  const Frame& f = t->stack[i];
+  if (t->depth != i || f.start != start || !(f.flags & kFrameKeep) ||
+      (f.flags & kFrameKindMask) != kFrameAuto)
+    return;
+  t->depth = i + 1;
+  emit_frame(t, i, now, 0, nullptr);
+  t->depth = i;
+}
+
 } // namespace
 
 void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now,
@@ -352,6 +376,7 @@ void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now,
     }
     // Span and context frames belong to objects that may still be alive (a Span moved out of
     // its scope): they only lose their place on the stack.
+    f.child_ticks = 0;
     t->depth = d;
   }
 }
@@ -387,6 +412,7 @@ void make_kept(ThreadState* t, std::uint32_t i) noexcept {
 }
 
 std::uint32_t push_frame(ThreadState* t, const Frame& f) noexcept {
+  BusyScope busy; // a signal handler between the copy and the depth store would take the slot
   std::uint32_t d = t->depth;
   if (d >= kStackCapacity)
     return kNoParentIndex;
@@ -397,12 +423,14 @@ std::uint32_t push_frame(ThreadState* t, const Frame& f) noexcept {
 }
 
 void pop_frame(ThreadState* t, std::uint32_t index, std::uint64_t now) noexcept {
+  BusyScope busy;
   if (index >= t->depth)
     return;
   if (index + 1 < t->depth)
     end_frames_above(t, index + 1, now);
   if (t->stack[index].flags & kFrameSuppress)
     t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
+  t->stack[index].child_ticks = 0;
   t->depth = index;
 }
 
@@ -473,9 +501,15 @@ extern "C" AUTOSPAN_ABI_EXPORT void autospan_exit_v1(void** token) noexcept {
   ai::Frame& f = t->stack[tok - 1];
   // The common drop: an auto frame without a kept descendant, shorter than the minimum.
   if (f.flags == ai::kFrameAuto) {
-    if (now - f.start < g_hot.min_ticks.load(std::memory_order_relaxed)) {
+    const std::uint64_t start = f.start;
+    if (now - start < g_hot.min_ticks.load(std::memory_order_relaxed)) {
       std::atomic_signal_fence(std::memory_order_seq_cst);
       t->depth = static_cast<std::uint32_t>(tok - 1);
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+      // A signal handler between the check and the pop may have kept this frame (see
+      // exit_late_keep); one load of a line already in L1.
+      if (__builtin_expect(f.flags != ai::kFrameAuto, 0))
+        ai::exit_late_keep(t, tok, start, now);
       return;
     }
     return ai::exit_keep(t, tok, now);

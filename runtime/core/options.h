@@ -34,7 +34,7 @@ enum class OptionId : std::size_t {
 };
 
 inline constexpr std::size_t kOptionCount = 0
-#define AUTOSPAN_OPTION(member, env, type, def, desc) +1
+#define AUTOSPAN_OPTION(member, env, type, def, desc) +1 // NOLINT(bugprone-macro-parentheses)
 #include "options.inc"
 #undef AUTOSPAN_OPTION
     ;

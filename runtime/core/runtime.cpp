@@ -378,8 +378,11 @@ std::terminate_handler g_previous_terminate = nullptr;
 }
 
 void on_fatal_signal(int sig) {
-  // Async-signal-safe only: an atomic store and a futex wake. A second signal while the flush
+  // Async-signal-safe only: atomic stores and a futex wake. A second signal while the flush
   // runs finds the default action restored (SA_RESETHAND) and terminates at once.
+  // Tracing stops at the signal: the program runs on only while the export thread flushes what
+  // it recorded before, and spans it would start meanwhile could not be sent before it dies.
+  g_hot.gate.store(kGateDisabled, std::memory_order_release);
   g_pending_signal.store(sig, std::memory_order_release);
   worker_wake();
 }

@@ -61,11 +61,12 @@ std::size_t round_up_pow2(std::size_t v) {
 } // namespace
 
 void IdRng::seed() noexcept {
-  if (getrandom(s, sizeof s, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof s)) {
+  std::uint64_t words[2];
+  if (getrandom(words, sizeof words, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof words)) {
     // No entropy yet (very early boot): mix what differs between threads and processes.
     std::uint64_t x = reinterpret_cast<std::uintptr_t>(this) ^
                       (static_cast<std::uint64_t>(getpid()) << 32) ^ realtime_ns();
-    for (auto& w : s) {
+    for (auto& w : words) {
       // splitmix64
       x += 0x9e3779b97f4a7c15ull;
       std::uint64_t z = x;
@@ -74,8 +75,8 @@ void IdRng::seed() noexcept {
       w = z ^ (z >> 31);
     }
   }
-  if ((s[0] | s[1] | s[2] | s[3]) == 0)
-    s[0] = 1;
+  counter = words[0];
+  key = words[1];
 }
 
 void set_ring_capacity(std::size_t records) noexcept {

@@ -77,20 +77,35 @@ struct Record {
 };
 static_assert(sizeof(Record) == 64, "one cache line per record");
 
-// Small, fast PRNG for ids (xoshiro256**), seeded from getrandom per thread.
+// Increments a word of the current thread's state and returns its previous value, as one
+// instruction: a signal handler that runs instrumented code cannot split the read from the write
+// (no lock prefix: only this thread writes the word).
+inline std::uint64_t signal_atomic_fetch_inc(std::uint64_t* word) noexcept {
+  std::uint64_t v = 1;
+#if defined(__x86_64__)
+  asm volatile("xaddq %0, %1" : "+r"(v), "+m"(*word));
+#else
+  v = __atomic_fetch_add(word, 1, __ATOMIC_RELAXED);
+#endif
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  return v;
+}
+
+// Span and trace ids: a keyed bijection of a per-thread counter, both seeded from getrandom.
+// Distinct counter values give distinct ids, and the counter advances with one instruction, so a
+// signal handler that makes ids while this thread is in the middle of making one cannot roll the
+// state back and repeat an id (which a multi-word PRNG such as xoshiro does when interrupted
+// between its loads and stores).
 struct IdRng {
-  std::uint64_t s[4];
+  std::uint64_t counter;
+  std::uint64_t key;
   void seed() noexcept;
   std::uint64_t next() noexcept {
-    const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
-    const std::uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
+    // splitmix64's finaliser: xor-shifts and odd multiplications, each invertible.
+    std::uint64_t z = (signal_atomic_fetch_inc(&counter) * 0x9e3779b97f4a7c15ull) ^ key;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
   }
   std::uint64_t nonzero() noexcept {
     std::uint64_t v;
@@ -99,9 +114,6 @@ struct IdRng {
     while (v == 0);
     return v;
   }
-
-private:
-  static std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
 };
 
 constexpr std::uint32_t kStackCapacity = 1024;
@@ -178,15 +190,7 @@ bool push_record(ThreadState* t, const Record& r) noexcept;
 // room even after re-reading the consumer's index.
 constexpr std::uint64_t kRingFull = ~std::uint64_t{0};
 inline std::uint64_t ring_reserve(ThreadState* t) noexcept {
-  std::uint64_t h = 1;
-#if defined(__x86_64__)
-  // One instruction, so a signal cannot split the read from the write (no lock prefix: only
-  // this thread writes head_local).
-  asm volatile("xaddq %0, %1" : "+r"(h), "+m"(t->head_local));
-#else
-  h = __atomic_fetch_add(&t->head_local, 1, __ATOMIC_RELAXED);
-#endif
-  std::atomic_signal_fence(std::memory_order_seq_cst);
+  const std::uint64_t h = signal_atomic_fetch_inc(&t->head_local);
   const std::uint64_t cap = std::uint64_t{t->ring_mask} + 1;
   if (__builtin_expect(h - t->cached_tail >= cap, 0)) {
     t->cached_tail = t->tail.load(std::memory_order_acquire);

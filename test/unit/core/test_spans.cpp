@@ -449,3 +449,47 @@ TEST_CASE("AUTOSPAN_SUMMARY counts every call, filtered ones included", "[spans]
   CHECK(table.find("filtered") != std::string::npos);
   configure();
 }
+
+namespace app {
+void waits_on_child() {
+  AUTOSPAN_FUNCTION("app::waits_on_child");
+  slow_leaf();
+}
+void works_alone() {
+  AUTOSPAN_FUNCTION("app::works_alone");
+  busy_for(std::chrono::microseconds(1000));
+}
+void siblings() {
+  AUTOSPAN_FUNCTION("app::siblings");
+  waits_on_child();
+  works_alone(); // the same stack slot as waits_on_child, just vacated
+}
+} // namespace app
+
+TEST_CASE("AUTOSPAN_SUMMARY self time does not inherit the previous call's children",
+          "[spans][summary]") {
+  // The time spent in children is summed in the frame; a frame entered through the fast path
+  // reuses the slot of the sibling that just returned, whose 3 ms of children must not count
+  // against this call's own 1 ms.
+  configure({{"AUTOSPAN_SUMMARY", "1"}, {"AUTOSPAN_MIN_DURATION", "1s"}});
+  auto* w = autospan::internal::worker();
+  auto stats_of = [w](const std::string& name) {
+    for (auto& [id, s] : w->site_stats()) {
+      const auto* site = autospan::internal::site_info(id);
+      if (site && site->name == name)
+        return s;
+    }
+    return autospan::internal::SiteStats{};
+  };
+  app::siblings();
+  app::siblings();
+  CHECK(take_spans().empty());
+  const auto alone = stats_of("app::works_alone");
+  const auto waits = stats_of("app::waits_on_child");
+  REQUIRE(alone.calls == 2);
+  INFO("works_alone self " << alone.self_ns << " of " << alone.total_ns << " ns");
+  CHECK(alone.self_ns * 10 >= alone.total_ns * 9);
+  INFO("waits_on_child self " << waits.self_ns << " of " << waits.total_ns << " ns");
+  CHECK(waits.self_ns * 2 < waits.total_ns);
+  configure();
+}
