@@ -18,8 +18,15 @@ namespace autospan::plugin {
 namespace {
 
 constexpr llvm::StringRef SiteRecordName = "autospan_site";
-constexpr llvm::StringRef EnterName = "autospan_enter_v1";
-constexpr llvm::StringRef ExitName = "autospan_exit_v1";
+// ABI version 2 (abi.h): the entry is skipped while autospan_disabled_v2 is set, the exit is
+// skipped for a null token.
+constexpr llvm::StringRef EnterName = "autospan_enter_v2";
+constexpr llvm::StringRef ExitName = "autospan_exit_v2";
+constexpr llvm::StringRef CleanupName = "autospan_cleanup_v2";
+constexpr llvm::StringRef DisabledName = "autospan_disabled_v2";
+// C++ only: the class holding the inline cleanup (`if (*token) autospan_exit_v2(*token);`).
+constexpr llvm::StringRef HelperClassName = "__autospan_abi_v2";
+constexpr llvm::StringRef HelperName = "exit";
 
 // The descriptor layout of abi.h: three strings, then four (ILP32: five) unsigned ints.
 unsigned numUnsignedFields(const ASTContext& Ctx) {
@@ -52,13 +59,26 @@ bool hasSiteLayout(const RecordDecl& RD, const ASTContext& Ctx) {
 
 } // namespace
 
+static VarDecl* lookUpVariable(ASTContext& Ctx, llvm::StringRef Name) {
+  DeclContext::lookup_result R = Ctx.getTranslationUnitDecl()->lookup(&Ctx.Idents.get(Name));
+  for (NamedDecl* ND : R)
+    if (auto* VD = dyn_cast<VarDecl>(ND->getUnderlyingDecl()))
+      return VD->getMostRecentDecl();
+  return nullptr;
+}
+
 bool SiteInjector::lookUpDeclared(AbiDecls& Out) {
   FunctionDecl* Enter = lookUpFunction(Ctx, EnterName);
   FunctionDecl* Exit = lookUpFunction(Ctx, ExitName);
-  if (!Enter || !Exit || Enter->getNumParams() != 1 || Exit->getNumParams() != 1)
+  FunctionDecl* Cleanup = lookUpFunction(Ctx, CleanupName);
+  VarDecl* Disabled = lookUpVariable(Ctx, DisabledName);
+  if (!Enter || !Exit || !Cleanup || !Disabled || Enter->getNumParams() != 1 ||
+      Exit->getNumParams() != 1 || Cleanup->getNumParams() != 1 ||
+      !Disabled->getType()->isIntegralOrEnumerationType())
     return false;
   QualType SitePtr = Enter->getParamDecl(0)->getType();
-  if (!SitePtr->isPointerType() || !Enter->getReturnType()->isVoidPointerType())
+  if (!SitePtr->isPointerType() || !Enter->getReturnType()->isVoidPointerType() ||
+      !Exit->getParamDecl(0)->getType()->isVoidPointerType())
     return false;
   const RecordDecl* RD = SitePtr->getPointeeType()->getAsRecordDecl();
   if (!RD || RD->getName() != SiteRecordName || !RD->getDefinition() ||
@@ -67,6 +87,8 @@ bool SiteInjector::lookUpDeclared(AbiDecls& Out) {
   Out.SiteType = SitePtr->getPointeeType().getUnqualifiedType();
   Out.Enter = Enter;
   Out.Exit = Exit;
+  Out.Cleanup = Cleanup;
+  Out.Disabled = Disabled;
   Out.FromSource = true;
   return true;
 }
@@ -122,7 +144,14 @@ void SiteInjector::synthesise(AbiDecls& Out) {
     return FD;
   };
   Out.Enter = Declare(EnterName, Ctx.VoidPtrTy, Ctx.getPointerType(Out.SiteType));
-  Out.Exit = Declare(ExitName, Ctx.VoidTy, Ctx.getPointerType(Ctx.VoidPtrTy));
+  Out.Exit = Declare(ExitName, Ctx.VoidTy, Ctx.VoidPtrTy);
+  Out.Cleanup = Declare(CleanupName, Ctx.VoidTy, Ctx.getPointerType(Ctx.VoidPtrTy));
+
+  QualType FlagTy = Ctx.getVolatileType(Ctx.UnsignedCharTy);
+  Out.Disabled = VarDecl::Create(Ctx, DC, Loc, Loc, &Ctx.Idents.get(DisabledName), FlagTy,
+                                 Ctx.getTrivialTypeSourceInfo(FlagTy, Loc), SC_Extern);
+  Out.Disabled->setImplicit();
+  Out.Disabled->addAttr(VisibilityAttr::CreateImplicit(Ctx, VisibilityAttr::Default));
   Out.FromSource = false;
 }
 
@@ -142,6 +171,65 @@ FunctionDecl* SiteInjector::isConstantEvaluatedBuiltin() {
       BuiltinAttr::CreateImplicit(Ctx, Builtin::BI__builtin_is_constant_evaluated));
   IsConstantEvaluated->setImplicit();
   return IsConstantEvaluated;
+}
+
+FunctionDecl* SiteInjector::cleanupFunction(const AbiDecls& A) {
+  if (!Ctx.getLangOpts().CPlusPlus)
+    return A.Cleanup; // C: a `cleanup` function must already exist; the test is out of line
+  if (Helper)
+    return Helper;
+  // struct __autospan_abi_v2 {
+  //   static inline void exit(void** token) noexcept { if (*token) autospan_exit_v2(*token); }
+  // };
+  // Neither the class nor its member are visible to lookup. CodeGen emits a member function
+  // defined in its class on first use (as linkonce_odr), so no top-level declaration is needed,
+  // and at -O1 and above the test is inlined into every instrumented function.
+  SourceLocation Loc;
+  auto* RD = CXXRecordDecl::Create(Ctx, compat::StructTag, Ctx.getTranslationUnitDecl(), Loc, Loc,
+                                   &Ctx.Idents.get(HelperClassName));
+  RD->setImplicit();
+  RD->startDefinition();
+  QualType TokenPtr = Ctx.getPointerType(Ctx.VoidPtrTy);
+  FunctionProtoType::ExtProtoInfo EPI;
+  EPI.ExceptionSpec.Type = EST_BasicNoexcept;
+  QualType FT = Ctx.getFunctionType(Ctx.VoidTy, {TokenPtr}, EPI);
+  auto* M = CXXMethodDecl::Create(
+      Ctx, RD, Loc, DeclarationNameInfo(DeclarationName(&Ctx.Idents.get(HelperName)), Loc), FT,
+      Ctx.getTrivialTypeSourceInfo(FT, Loc), SC_Static, /*UsesFPIntrin=*/false, /*isInline=*/true,
+      ConstexprSpecKind::Unspecified, Loc);
+  M->setAccess(AS_public);
+  M->setImplicit();
+  auto* P = ParmVarDecl::Create(Ctx, M, Loc, Loc, &Ctx.Idents.get("token"), TokenPtr,
+                                Ctx.getTrivialTypeSourceInfo(TokenPtr, Loc), SC_None, nullptr);
+  M->setParams({P});
+  auto LoadToken = [&]() -> Expr* {
+    auto* Ref = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), P, false, Loc,
+                                    TokenPtr, VK_LValue);
+    auto* Ptr = ImplicitCastExpr::Create(Ctx, TokenPtr, CK_LValueToRValue, Ref, nullptr, VK_PRValue,
+                                         FPOptionsOverride());
+    auto* Deref = UnaryOperator::Create(Ctx, Ptr, UO_Deref, Ctx.VoidPtrTy, VK_LValue, OK_Ordinary,
+                                        Loc, /*CanOverflow=*/false, FPOptionsOverride());
+    return ImplicitCastExpr::Create(Ctx, Ctx.VoidPtrTy, CK_LValueToRValue, Deref, nullptr,
+                                    VK_PRValue, FPOptionsOverride());
+  };
+  Expr* Cond = ImplicitCastExpr::Create(Ctx, Ctx.BoolTy, CK_PointerToBoolean, LoadToken(), nullptr,
+                                        VK_PRValue, FPOptionsOverride());
+  auto* ExitRef = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), A.Exit,
+                                      false, Loc, A.Exit->getType(), VK_LValue);
+  auto* ExitPtr = ImplicitCastExpr::Create(Ctx, Ctx.getPointerType(A.Exit->getType()),
+                                           CK_FunctionToPointerDecay, ExitRef, nullptr, VK_PRValue,
+                                           FPOptionsOverride());
+  Expr* Call = CallExpr::Create(Ctx, ExitPtr, {LoadToken()}, Ctx.VoidTy, VK_PRValue, Loc,
+                                FPOptionsOverride());
+  Stmt* If = IfStmt::Create(Ctx, Loc, IfStatementKind::Ordinary, /*Init=*/nullptr, /*Var=*/nullptr,
+                            Cond, Loc, Loc, Call);
+  Stmt* Body[] = {If};
+  M->setBody(compat::createCompoundStmt(Ctx, Body, nullptr, Loc, Loc));
+  RD->addDecl(M);
+  RD->completeDefinition();
+  A.Exit->setIsUsed();
+  Helper = M;
+  return Helper;
 }
 
 const SiteInjector::AbiDecls& SiteInjector::abi() {
@@ -206,8 +294,32 @@ void SiteInjector::inject(FunctionDecl& FD, const selection::Decision& D) {
   if (!Ctx.hasSameType(ParamTy, SitePtr)) // e.g. a typedef: same record, different sugar
     Arg = ImplicitCastExpr::Create(Ctx, ParamTy, CK_NoOp, SiteAddr, nullptr, VK_PRValue,
                                    FPOptionsOverride());
-  Expr* Call = CallExpr::Create(Ctx, Callee, {Arg}, A.Enter->getReturnType(), VK_PRValue, Loc,
-                                FPOptionsOverride());
+  Expr* EnterCall = CallExpr::Create(Ctx, Callee, {Arg}, A.Enter->getReturnType(), VK_PRValue, Loc,
+                                     FPOptionsOverride());
+  auto NullPointer = [&]() -> Expr* {
+    return ImplicitCastExpr::Create(
+        Ctx, Ctx.VoidPtrTy, CK_NullToPointer,
+        IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.IntTy), 0), Ctx.IntTy, Loc),
+        nullptr, VK_PRValue, FPOptionsOverride());
+  };
+  // `autospan_disabled_v2 ? NULL : autospan_enter_v2(&site)`: a disabled runtime costs a load and
+  // a branch, no call.
+  QualType FlagTy = A.Disabled->getType();
+  auto* FlagRef = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), A.Disabled,
+                                      false, Loc, FlagTy, VK_LValue);
+  Expr* Flag = ImplicitCastExpr::Create(Ctx, FlagTy.getUnqualifiedType(), CK_LValueToRValue,
+                                        FlagRef, nullptr, VK_PRValue, FPOptionsOverride());
+  if (Ctx.getLangOpts().CPlusPlus)
+    Flag = ImplicitCastExpr::Create(Ctx, Ctx.BoolTy, CK_IntegralToBoolean, Flag, nullptr,
+                                    VK_PRValue, FPOptionsOverride());
+  // Without optimisation the test only adds blocks to compile (the cleanup helper is not inlined
+  // either): -O0 builds call autospan_enter_v2 unconditionally, which answers NULL when disabled.
+  Expr* Call =
+      Ctx.getLangOpts().Optimize
+          ? static_cast<Expr*>(new (Ctx) ConditionalOperator(
+                Flag, Loc, NullPointer(), Loc, EnterCall, Ctx.VoidPtrTy, VK_PRValue, OK_Ordinary))
+          : EnterCall;
+  A.Disabled->setIsUsed();
   // Local declarations belong to their function's context like parsed ones: serialising a PCH
   // numbers a function's static locals by walking that list.
   FD.addHiddenDecl(Site);
@@ -228,10 +340,7 @@ void SiteInjector::inject(FunctionDecl& FD, const selection::Decision& D) {
                                  BuiltinRef, nullptr, VK_PRValue, FPOptionsOverride());
     Expr* InConstantEvaluation =
         CallExpr::Create(Ctx, BuiltinPtr, {}, Ctx.BoolTy, VK_PRValue, Loc, FPOptionsOverride());
-    Expr* Null = ImplicitCastExpr::Create(
-        Ctx, Ctx.VoidPtrTy, CK_NullToPointer,
-        IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.IntTy), 0), Ctx.IntTy, Loc),
-        nullptr, VK_PRValue, FPOptionsOverride());
+    Expr* Null = NullPointer();
     Stmt* Inner[] = {SiteDecl, Call};
     auto* SiteBlock = compat::createCompoundStmt(Ctx, Inner, nullptr, Loc, Loc);
     auto* Enter = new (Ctx) StmtExpr(SiteBlock, Ctx.VoidPtrTy, Loc, Loc, /*TemplateDepth=*/0);
@@ -243,12 +352,13 @@ void SiteInjector::inject(FunctionDecl& FD, const selection::Decision& D) {
       VarDecl::Create(Ctx, &FD, Loc, Loc, &Ctx.Idents.get(selection::InjectedTokenName),
                       Ctx.VoidPtrTy, Ctx.getTrivialTypeSourceInfo(Ctx.VoidPtrTy, Loc), SC_None);
   Token->setInit(Call);
-  Token->addAttr(CleanupAttr::CreateImplicit(Ctx, A.Exit, SourceRange(Loc)));
+  FunctionDecl* Cleanup = cleanupFunction(A);
+  Token->addAttr(CleanupAttr::CreateImplicit(Ctx, Cleanup, SourceRange(Loc)));
   Token->setImplicit();
   Token->setIsUsed();
   Token->setReferenced();
   A.Enter->setIsUsed();
-  A.Exit->setIsUsed();
+  Cleanup->setIsUsed();
 
   FD.addHiddenDecl(Token);
 

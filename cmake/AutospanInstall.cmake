@@ -56,7 +56,7 @@ endif()
 # no DT_NEEDED); the config file must find them before the exported targets refer to them.
 set(AUTOSPAN_PACKAGE_STATIC_DEPS "")
 if(TARGET autospan_export)
-  set(AUTOSPAN_PACKAGE_STATIC_DEPS "CURL;ZLIB")
+  set(AUTOSPAN_PACKAGE_STATIC_DEPS "ZLIB") # libcurl is dlopen'ed, not linked
 endif()
 
 # autospan-static.pc gets the same link interface as autospan::runtime_static, read from the

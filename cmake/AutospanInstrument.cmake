@@ -105,7 +105,27 @@ macro(_autospan_instrument_plugin target)
       "configure with CXX=${_as_cxx}, build autospan with -DAUTOSPAN_CLANG_VERSIONS=<major> for "
       "this one (Clang 14 or newer), or use MODE rewrite.")
   endif()
-  set(_as_flags "-fplugin=${_as_plugin}")
+  # sccache (0.4, Debian 12) keys on the -fplugin path, not on the file: through sccache, pass an
+  # installed plugin through a link named by its content, so that a new plugin changes the
+  # command line (as the filter file below), and rerun CMake when the plugin changes
+  # (CMAKE_CONFIGURE_DEPENDS). ccache hashes the file itself: nothing to do. An in-tree plugin
+  # does not exist yet at configure time.
+  get_target_property(_as_launchers ${target} CXX_COMPILER_LAUNCHER)
+  get_target_property(_as_c_launcher ${target} C_COMPILER_LAUNCHER)
+  get_property(_as_rule_launcher GLOBAL PROPERTY RULE_LAUNCH_COMPILE)
+  string(JOIN ";" _as_launchers "${_as_launchers}" "${_as_c_launcher}" "${_as_rule_launcher}"
+         "${CMAKE_CXX_COMPILER}")
+  set(_as_plugin_arg "${_as_plugin}")
+  if(_as_launchers MATCHES "sccache" AND NOT _as_plugin_target AND EXISTS "${_as_plugin}")
+    file(MD5 "${_as_plugin}" _as_plugin_hash)
+    set(_as_plugin_arg "${CMAKE_BINARY_DIR}/autospan-plugin/${_as_plugin_hash}/autospan-plugin.so")
+    if(NOT EXISTS "${_as_plugin_arg}")
+      file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/autospan-plugin/${_as_plugin_hash}")
+      file(CREATE_LINK "${_as_plugin}" "${_as_plugin_arg}" SYMBOLIC)
+    endif()
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_as_plugin}")
+  endif()
+  set(_as_flags "-fplugin=${_as_plugin_arg}")
   foreach(_as_ns IN LISTS AS_NAMESPACES)
     list(APPEND _as_flags "-fplugin-arg-autospan-namespace=${_as_ns}")
   endforeach()

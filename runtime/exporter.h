@@ -1,13 +1,15 @@
 // The exporter interface: what the batch worker (runtime/core) calls with finished spans.
 // Implementations live in runtime/export/ (otlp, console, file). All calls but begin_shutdown
-// come from the export thread (or the exiting thread during shutdown), one at a time: no locking
-// needed inside an exporter, and no call may throw.
+// come from the export thread or its sender thread (or the exiting thread during shutdown), one
+// at a time and ordered by the worker: no locking needed inside an exporter, and no call may
+// throw.
 #pragma once
 
 #include "span_data.h"
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +27,12 @@ struct ExportBatch {
   const InstrumentationScope* scope = nullptr;
   const SpanData* spans = nullptr;
   std::size_t count = 0;
+  // More spans of the same batch, already encoded as OTLP protobuf: consecutive
+  // ScopeSpans.spans fields (tag, length, Span message). Only exporters whose
+  // accepts_encoded_spans() is true are given any; `count` does not include them.
+  const std::uint8_t* encoded_spans = nullptr;
+  std::size_t encoded_size = 0;
+  std::size_t encoded_count = 0;
 };
 
 class SpanExporter {
@@ -42,6 +50,9 @@ public:
   // retrying it. The only call that may come from another thread than the export thread.
   virtual void begin_shutdown(std::chrono::steady_clock::time_point /*deadline*/) noexcept {}
   virtual const char* name() const noexcept = 0;
+  // True when export_batch takes ExportBatch::encoded_spans (OTLP protobuf and gRPC): the batch
+  // worker then encodes auto spans straight from its records instead of building SpanData.
+  virtual bool accepts_encoded_spans() const noexcept { return false; }
 };
 
 } // namespace autospan::internal

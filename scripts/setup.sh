@@ -21,6 +21,8 @@ APT_PACKAGES=(
   protobuf-compiler openssl ca-certificates
   # Consumer tests (test/consumer): a plain Makefile through pkg-config, and ccache correctness.
   make pkg-config ccache
+  sccache python3-yaml # test/docs: docs.ccache (sccache correctness), docs.recipes (YAML).
+  dpkg-dev # test/thirdparty: dpkg-source unpacks the Debian source package JsonCpp comes from.
   # The exporters' HTTPS test server (test/unit/export) links libssl.
   libssl-dev
   # The rewriter's test driver (test/rewriter) and the HTML report's browser test (test/cli).

@@ -6,7 +6,9 @@
 #   project.sh       TP_PACKAGE, TP_VERSION (pinned: the expected spans depend on the code),
 #                    TP_NAMESPACE, TP_CMAKE_ARGS, TP_CTEST_JOBS, TP_DETAIL_REGEX (the test
 #                    frameworks' own totals, compared between runs), TP_TEST_OUTPUTS (files the
-#                    test suite writes into its source tree)
+#                    test suite writes into its source tree), TP_SPANS_GB (the size of the
+#                    spans its instrumented test suite writes, rounded up: that much must be
+#                    free; 1 if unset)
 #   autospan.filter  the selection, given to the plugin (filter-file=) and the rewriter
 #                    (--filter-file) alike
 #   expected-spans   span names the test suite must produce, one per line; `!NAME` a name that must
@@ -19,6 +21,16 @@
 #                       per-mode trees are recreated on each run
 #   AUTOSPAN_JOBS       build parallelism (2)
 #   AUTOSPAN_TP_KEEP_SPANS=1   keep the span files (they are large; deleted after the check)
+#   AUTOSPAN_TP_PLUGIN, AUTOSPAN_TP_CLANG_MAJOR, AUTOSPAN_TP_REWRITER, AUTOSPAN_TP_RUNTIME_DIR
+#                       the plugin (AUTOSPAN_BUILD_DIR/lib/autospan/autospan-plugin.so), the
+#                       Clang major it is for and is run with (19: clang++-19), autospan-rewrite
+#                       (AUTOSPAN_BUILD_DIR/bin/), the directory of libautospan.so
+#                       (AUTOSPAN_BUILD_DIR/runtime)
+#   AUTOSPAN_TP_PREBUILT=1     use the autospan targets already in AUTOSPAN_BUILD_DIR, build
+#                              nothing there (ctest runs the script from inside that tree)
+#   AUTOSPAN_TP_UNAVAILABLE_EXIT=N   exit code when the source package cannot be fetched (the
+#                              archive is unreachable, dpkg-source is missing); default 1, the
+#                              ctest passes 77 (skipped)
 
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -28,9 +40,10 @@ TP_BUILD_DIR="${AUTOSPAN_BUILD_DIR:-$AUTOSPAN_ROOT/build}"
 TP_WORK="${AUTOSPAN_TP_WORK:-${TMPDIR:-/tmp}/autospan-tp}"
 TP_JOBS="${AUTOSPAN_JOBS:-2}"
 TP_ALL_PROJECTS=(jsoncpp cli11)
-TP_PLUGIN="$TP_BUILD_DIR/lib/autospan/autospan-plugin.so"
-TP_RUNTIME_DIR="$TP_BUILD_DIR/runtime"
-TP_REWRITER="$TP_BUILD_DIR/bin/autospan-rewrite"
+TP_PLUGIN="${AUTOSPAN_TP_PLUGIN:-$TP_BUILD_DIR/lib/autospan/autospan-plugin.so}"
+TP_CLANG_MAJOR="${AUTOSPAN_TP_CLANG_MAJOR:-19}"
+TP_RUNTIME_DIR="${AUTOSPAN_TP_RUNTIME_DIR:-$TP_BUILD_DIR/runtime}"
+TP_REWRITER="${AUTOSPAN_TP_REWRITER:-$TP_BUILD_DIR/bin/autospan-rewrite}"
 # Some projects (JsonCpp) use ccache when they find it. ccache hashes the command line, not the
 # plugin or the filter file it names: after either changes it returns stale objects. It would
 # also make the build-time comparison meaningless.
@@ -102,6 +115,7 @@ tp_load_project() {
   TP_CMAKE_ARGS=()
   TP_TEST_OUTPUTS=()
   TP_CTEST_JOBS="$TP_JOBS"
+  TP_SPANS_GB=1
   # shellcheck source=/dev/null
   source "$dir/project.sh"
   : "${TP_PACKAGE:?} ${TP_VERSION:?} ${TP_NAMESPACE:?} ${TP_DETAIL_REGEX:?}"
@@ -115,8 +129,11 @@ tp_load_project() {
 
 # The deb-src twin of the system's own Debian archive, in a private apt configuration: the
 # system's sources, lists and caches are left alone.
-tp_apt() {
-  apt-get -o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$TP_WORK/apt/sources.list.d" \
+tp_apt() { tp_apt_tool apt-get "$@"; }
+tp_apt_tool() {
+  local tool="$1"
+  shift
+  "$tool" -o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$TP_WORK/apt/sources.list.d" \
     -o "Dir::State::Lists=$TP_WORK/apt/lists" -o "Dir::Cache=$TP_WORK/apt/cache" \
     -o "APT::Sandbox::User=root" -qq "$@"
 }
@@ -124,7 +141,6 @@ tp_apt() {
 tp_apt_setup() {
   local uri codename
   [[ -n "$(ls "$TP_WORK"/apt/lists/*Sources* 2>/dev/null)" ]] && return 0
-  command -v dpkg-source >/dev/null || { tp_say "dpkg-source is missing (apt-get install dpkg-dev)"; return 1; }
   mkdir -p "$TP_WORK/apt/sources.list.d" "$TP_WORK/apt/lists/partial" "$TP_WORK/apt/cache/archives/partial"
   # The archive the system's first `deb` entry names (deb822 or one-line format).
   uri="$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null)"
@@ -139,22 +155,41 @@ Suites: $codename
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+  # apt-get update only warns when the archive cannot be reached: look for the index itself.
   tp_apt update
+  [[ -n "$(ls "$TP_WORK"/apt/lists/*Sources* 2>/dev/null)" ]]
+}
+
+# tp_unavailable MESSAGE: the package cannot be had here; exits with AUTOSPAN_TP_UNAVAILABLE_EXIT
+# (a skip under ctest), not a failure of autospan.
+tp_unavailable() {
+  local code="${AUTOSPAN_TP_UNAVAILABLE_EXIT:-1}"
+  printf '%s: cannot fetch %s: %s%s\n' "$TP_SCRIPT" "${TP_PACKAGE:-the source package}" "$*" \
+    "$( ((code == 77)) && echo '; skipped')" >&2
+  exit "$code"
 }
 
 # tp_fetch DEST: DEST becomes the unpacked source package (Debian patches applied), exactly as
 # dpkg-source gives it. The download is kept and reused.
 tp_fetch() {
   local dest="$1" dl="$TP_WORK/download/$TP_PACKAGE" dsc
+  command -v dpkg-source >/dev/null || tp_unavailable "dpkg-source is missing (apt-get install dpkg-dev)"
   dsc="$dl/${TP_PACKAGE}_${TP_VERSION#*:}.dsc"
   if [[ ! -f "$dsc" ]]; then
-    tp_apt_setup || return 1
+    tp_apt_setup || tp_unavailable "cannot read the Debian archive's source index (deb-src)"
+    # The archive answered: a pinned version it no longer has is this project's to fix (pin the
+    # new one and review expected-spans), not a reason to skip.
+    if ! tp_apt_tool apt-cache showsrc "$TP_PACKAGE" 2>/dev/null | grep -qxF "Version: $TP_VERSION"; then
+      tp_say "$TP_PACKAGE $TP_VERSION is not in the archive (it has:" \
+        "$(tp_apt_tool apt-cache showsrc "$TP_PACKAGE" 2>/dev/null | sed -n 's/^Version: //p' | tr '\n' ' '));" \
+        "update TP_VERSION in test/thirdparty/*/project.sh"
+      return 1
+    fi
     rm -rf "$dl"
     mkdir -p "$dl"
     (cd "$dl" && tp_apt source --download-only "$TP_PACKAGE=$TP_VERSION") || {
-      tp_say "apt-get source $TP_PACKAGE=$TP_VERSION failed (is that version still in the archive?)"
       rm -rf "$dl"
-      return 1
+      tp_unavailable "apt-get source --download-only $TP_PACKAGE=$TP_VERSION failed (archive unreachable?)"
     }
   fi
   rm -rf "$dest"
@@ -169,6 +204,10 @@ tp_fetch() {
 
 # tp_build_autospan TARGET...: builds the named autospan targets (configuring the tree if needed).
 tp_build_autospan() {
+  if [[ "${AUTOSPAN_TP_PREBUILT:-0}" == 1 ]]; then
+    echo "  prebuilt (AUTOSPAN_TP_PREBUILT=1): $TP_BUILD_DIR"
+    return 0
+  fi
   if [[ ! -f "$TP_BUILD_DIR/build.ninja" ]]; then
     AUTOSPAN_BUILD_TYPE="${AUTOSPAN_BUILD_TYPE:-Release}" autospan_configure "$TP_BUILD_DIR" \
       -DAUTOSPAN_BUILD_TESTS=OFF -DAUTOSPAN_BUILD_BENCH=OFF -DAUTOSPAN_BUILD_EXAMPLES=OFF || return 1
@@ -266,6 +305,18 @@ tp_compare_tests() {
   ((np == tp)) || tp_say "note: the plain build fails $((tp - np)) test(s) itself"
   diff -u "$plain/results" "$inst/results" || { tp_say "test results differ"; return 1; }
   diff -u "$plain/details" "$inst/details" || { tp_say "the test frameworks' totals differ"; return 1; }
+}
+
+# tp_need_disk DIR: DIR's file system has room for the project's span file (TP_SPANS_GB): a full
+# disk would show up as lost spans, far from its cause.
+tp_need_disk() {
+  local need_kb=$((TP_SPANS_GB * 1024 * 1024)) free_kb
+  free_kb=$(df -Pk "$1" | awk 'NR == 2 { print $4 }')
+  ((free_kb >= need_kb)) && return 0
+  # A machine without the room cannot run this check at all: reported like a missing archive
+  # (a skip under ctest), not as a failure of the code under test.
+  tp_unavailable "$1 has $((free_kb / 1024)) MB free; the instrumented test suite writes about" \
+    "$TP_SPANS_GB GB of spans there (AUTOSPAN_TP_WORK elsewhere?)"
 }
 
 # tp_drop_warnings LOG: what the runtime said it dropped, summed over the test processes, by

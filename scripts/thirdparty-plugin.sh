@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Transparency of the Clang plugin on real third-party code: each project (a Debian source
-# package with its own test suite) is built twice with clang++-19 from the same source, plain and
-# with the plugin instrumenting its namespace; both run the project's whole test suite. Fails
-# unless the instrumented build has no warning the plain one lacks, passes exactly the tests the
-# plain one passes (same framework totals), and its spans are the expected ones (scripts/thirdparty-common.sh, tp_check_spans).
+# package with its own test suite) is built twice with clang++-19 (AUTOSPAN_TP_CLANG_MAJOR) from
+# the same source, plain and with the plugin instrumenting its namespace; both run the project's
+# whole test suite. Fails unless the instrumented build has no warning the plain one lacks, passes
+# exactly the tests the plain one passes (same framework totals), and its spans are the expected
+# ones (scripts/thirdparty-common.sh, tp_check_spans).
 #
 # usage: scripts/thirdparty-plugin.sh [PROJECT...]     (default: every project in test/thirdparty/)
 #
@@ -21,12 +22,14 @@ TP_CURRENT=autospan
 projects=("$@")
 ((${#projects[@]})) || projects=("${TP_ALL_PROJECTS[@]}")
 
+command -v "clang++-$TP_CLANG_MAJOR" >/dev/null || tp_fail "clang++-$TP_CLANG_MAJOR is missing"
 tp_phase "build plugin and runtime" tp_build_autospan autospan autospan-plugin
 [[ -f "$TP_PLUGIN" && -f "$TP_RUNTIME_DIR/libautospan.so" ]] ||
   tp_fail "no $TP_PLUGIN or $TP_RUNTIME_DIR/libautospan.so after the build"
 
 run_instrumented_tests() {
   rm -f "$W/spans.jsonl"
+  tp_need_disk "$W" || return 1
   tp_ctest "$W/build-plugin" "$W/test-plugin" OTEL_TRACES_EXPORTER=file AUTOSPAN_FILE="$W/spans.jsonl" \
     "${TP_SPAN_ENV[@]}"
   local rc=$?
@@ -47,9 +50,11 @@ for project in "${projects[@]}"; do
   plugin_flags="-fplugin=$TP_PLUGIN -fplugin-arg-autospan-filter-file=$TP_FILTER"
   tp_phase "fetch and unpack $TP_PACKAGE $TP_VERSION" tp_fetch "$W/src"
   # One source tree for both builds: the comparison is about the plugin, nothing else.
-  tp_phase "build plain (clang++-19)" tp_cmake_build "$W/src" "$W/build-plain" clang++-19 clang-19 "" ""
-  tp_phase "build instrumented (clang++-19 + plugin)" tp_cmake_build "$W/src" "$W/build-plugin" \
-    clang++-19 clang-19 "$plugin_flags" "$(tp_runtime_libs)"
+  tp_phase "build plain (clang++-$TP_CLANG_MAJOR)" tp_cmake_build "$W/src" "$W/build-plain" \
+    "clang++-$TP_CLANG_MAJOR" "clang-$TP_CLANG_MAJOR" "" ""
+  tp_phase "build instrumented (clang++-$TP_CLANG_MAJOR + plugin)" tp_cmake_build "$W/src" \
+    "$W/build-plugin" "clang++-$TP_CLANG_MAJOR" "clang-$TP_CLANG_MAJOR" "$plugin_flags" \
+    "$(tp_runtime_libs)"
   tp_phase "compare warnings" tp_compare_warnings "$W/build-plain" "$W/build-plugin"
   tp_phase "test plain" tp_ctest "$W/build-plain" "$W/test-plain"
   tp_phase "test instrumented (file exporter)" run_instrumented_tests

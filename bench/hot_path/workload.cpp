@@ -6,6 +6,13 @@
 #if defined(AUTOSPAN_BENCH_MACRO)
 #include <autospan/autospan.h>
 #define BENCH_SITE(name) AUTOSPAN_FUNCTION(name)
+#elif defined(AUTOSPAN_BENCH_ABI_V1)
+// What the plugin injected up to ABI version 1 (still exported by the runtime), spelled out: both
+// calls unconditional, the exit through the token's address. The "before" of the same run.
+#include <autospan/autospan.h>
+#define BENCH_SITE(name)                                                                           \
+  static autospan_site bench_site = {name, name, __FILE__, __LINE__, AUTOSPAN_SITE_AUTO, 0u, 0u};  \
+  void* bench_token __attribute__((cleanup(autospan_exit_v1))) = autospan_enter_v1(&bench_site)
 #else
 #define BENCH_SITE(name)
 #endif

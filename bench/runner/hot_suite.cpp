@@ -175,6 +175,8 @@ void run_hot_suite(Context& ctx) {
     rows.push_back(s);
   for (const auto& s : scenarios_for(ctx, "macro", "AUTOSPAN_FUNCTION() macro"))
     rows.push_back(s);
+  for (const auto& s : scenarios_for(ctx, "abi_v1", "ABI v1 code shape (before)"))
+    rows.push_back(s);
   if (ctx.has("cyg_empty"))
     rows.push_back({"cyg_empty", "-finstrument-functions, empty hooks", {}, {}, false, false});
   if (ctx.has("cyg_record"))
@@ -423,6 +425,8 @@ void run_callgrind_suite(Context& ctx) {
   for (const auto& s : scenarios_for(ctx, "plugin", "plugin"))
     rows.push_back(s);
   for (const auto& s : scenarios_for(ctx, "plugin_static", "plugin, static runtime"))
+    rows.push_back(s);
+  for (const auto& s : scenarios_for(ctx, "abi_v1", "ABI v1 code shape (before)"))
     rows.push_back(s);
   if (ctx.has("cyg_empty"))
     rows.push_back({"cyg_empty", "-finstrument-functions, empty hooks", {}, {}, false, false});

@@ -20,12 +20,18 @@
 namespace autospan {
 namespace detail {
 
-// The RAII guard behind AUTOSPAN_FUNCTION() and AUTOSPAN_SCOPE(). The Clang plugin recognises a
-// body whose first statement declares one of these and does not instrument it a second time.
+// The RAII guard behind AUTOSPAN_FUNCTION() and AUTOSPAN_SCOPE(), speaking ABI version 2 like the
+// plugin (abi.h): a disabled runtime costs a load and a branch, a null token no exit call. The
+// Clang plugin recognises a body whose first statement declares one of these and does not
+// instrument it a second time.
 class SiteGuard {
 public:
-  explicit SiteGuard(::autospan_site* site) noexcept : token_(::autospan_enter_v1(site)) {}
-  ~SiteGuard() { ::autospan_exit_v1(&token_); }
+  explicit SiteGuard(::autospan_site* site) noexcept
+      : token_(::autospan_disabled_v2 ? nullptr : ::autospan_enter_v2(site)) {}
+  ~SiteGuard() {
+    if (token_)
+      ::autospan_exit_v2(token_);
+  }
   SiteGuard(const SiteGuard&) = delete;
   SiteGuard& operator=(const SiteGuard&) = delete;
 

@@ -57,6 +57,61 @@ std::string read_process_comm() {
   return buf;
 }
 
+// Forward protobuf writing for the encoded fast path (runtime/export/proto_writer.h writes
+// backwards, which suits whole messages, not a stream of spans appended one by one).
+constexpr std::uint8_t kLen = 2;
+std::size_t varint_size(std::uint64_t v) {
+  return static_cast<std::size_t>(63 - __builtin_clzll(v | 1)) / 7 + 1;
+}
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>(static_cast<std::uint8_t>(v) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+std::uint8_t* put_varint(std::uint8_t* p, std::uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<std::uint8_t>(v) | 0x80;
+    v >>= 7;
+  }
+  *p++ = static_cast<std::uint8_t>(v);
+  return p;
+}
+void put_len_field(std::string& out, std::uint32_t field, const std::string& bytes) {
+  put_varint(out, field << 3 | kLen);
+  put_varint(out, bytes.size());
+  out += bytes;
+}
+// One Span.attributes entry (field 9): KeyValue{key, value: AnyValue}.
+void put_attribute(std::string& out, const std::string& key, const std::string& any_value) {
+  std::string kv;
+  put_len_field(kv, 1, key);
+  put_len_field(kv, 2, any_value);
+  put_len_field(out, 9, kv);
+}
+std::string any_string(const std::string& v) {
+  std::string a;
+  put_len_field(a, 1, v);
+  return a;
+}
+std::string any_int(std::int64_t v) {
+  std::string a;
+  put_varint(a, 3 << 3); // int_value, varint
+  put_varint(a, static_cast<std::uint64_t>(v));
+  return a;
+}
+inline std::uint8_t* put_be64(std::uint8_t* p, std::uint64_t v) {
+  v = __builtin_bswap64(v);
+  std::memcpy(p, &v, 8);
+  return p + 8;
+}
+inline std::uint8_t* put_le64(std::uint8_t* p, std::uint64_t v) {
+  std::memcpy(p, &v, 8); // x86-64 and every other target the runtime builds for: little-endian
+  return p + 8;
+}
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "put_le64 assumes little-endian");
+
 // Sets attribute n of sd (appending when needed), reusing the slot's string buffers: slots are
 // reused batch after batch, so the steady state allocates nothing.
 template <typename V> void put_attr(SpanData& sd, std::size_t& n, const char* key, V&& value) {
@@ -72,6 +127,46 @@ template <typename V> void put_attr(SpanData& sd, std::size_t& n, const char* ke
 }
 
 } // namespace
+
+// One batch's worth of queued spans: SpanData slots (manual spans, and every span when some
+// exporter needs SpanData) plus auto spans already encoded as OTLP protobuf. Blocks are recycled,
+// so their buffers stop growing after the first few batches.
+struct BatchWorker::QueueBlock {
+  std::vector<SpanData> spans; // [0, count) are queued; the rest keep their buffers for reuse
+  std::size_t count = 0;
+  std::unique_ptr<std::uint8_t[]> bytes; // consecutive ScopeSpans.spans fields
+  std::size_t used = 0;
+  std::size_t capacity = 0;
+  std::size_t encoded = 0; // spans in `bytes`
+  bool sealed = false;     // due for export as it is (or handed to the sender): nothing is added
+
+  std::size_t total() const { return count + encoded; }
+  void reset() {
+    count = used = encoded = 0;
+    sealed = false;
+  }
+  std::uint8_t* room(std::size_t n) {
+    if (capacity - used < n) {
+      std::size_t cap = std::max<std::size_t>(capacity * 2, 64 * 1024);
+      while (cap - used < n)
+        cap *= 2;
+      std::unique_ptr<std::uint8_t[]> fresh(new std::uint8_t[cap]);
+      if (used != 0)
+        std::memcpy(fresh.get(), bytes.get(), used);
+      bytes = std::move(fresh);
+      capacity = cap;
+    }
+    return bytes.get() + used;
+  }
+};
+
+// A site's span fields that never change, encoded once: name and kind (fields 5, 6) and the
+// code.* attributes (field 9).
+struct BatchWorker::SiteBytes {
+  std::string head;
+  std::string attributes;
+  std::size_t attribute_count = 0;
+};
 
 std::mutex g_trace_state_mutex;
 std::deque<std::pair<std::pair<std::uint64_t, std::uint64_t>, std::string>> g_trace_states;
@@ -150,6 +245,20 @@ BatchWorker::BatchWorker(Resource resource, InstrumentationScope scope,
     : resource_(std::move(resource)), scope_(std::move(scope)), exporters_(std::move(exporters)) {
   process_comm_ = read_process_comm();
   next_export_ = std::chrono::steady_clock::now() + config().schedule_delay;
+  encode_direct_ = all_exporters_take_protobuf();
+}
+
+bool BatchWorker::all_exporters_take_protobuf() const {
+  if (exporters_.empty())
+    return false;
+  for (const auto& e : exporters_)
+    if (!e || !e->accepts_encoded_spans())
+      return false;
+  return true;
+}
+
+std::size_t BatchWorker::batch_size() const {
+  return std::max<std::size_t>(1, config().max_batch);
 }
 
 void BatchWorker::start() {
@@ -169,6 +278,19 @@ void BatchWorker::start() {
     }
     ~BlockAllSignals() { pthread_sigmask(SIG_SETMASK, &previous, nullptr); }
   } blocked;
+  // The sender first, so that the export thread hands it every batch. Without it (thread creation
+  // failed) the export thread calls the exporters itself.
+  try {
+    std::thread sender([this] {
+      t_tls.gate = kTlsBusy;
+      t_tls.dead = 1;
+      pthread_setname_np(pthread_self(), "autospan-send");
+      sender_run();
+    });
+    sender.detach();
+    sender_running_.store(true, std::memory_order_release);
+  } catch (...) {
+  }
   // The export thread must never be traced: its TLS gate stays busy for its whole life.
   thread_ = std::thread([this] {
     t_tls.gate = kTlsBusy;
@@ -217,42 +339,62 @@ void BatchWorker::run() {
     }
     bool backlog;
     bool paused;
+    bool sending;
     bool flushed_all = true;
     {
       std::lock_guard<std::mutex> lock(pipeline_mutex_);
+      collect(std::chrono::steady_clock::time_point::min());
       backlog = drain_rings();
       auto now = std::chrono::steady_clock::now();
       bool due = now >= next_export_;
       bool must_flush = flush_target != flush_done_ || stopping;
       paused = !must_flush && now < paused_until_;
-      if (!paused &&
-          (queued_ >= config().max_batch || backlog || (due && queued_ > 0) || must_flush)) {
-        auto deadline = must_flush && stopping ? stop_deadline : now + config().export_timeout;
-        bool flowing = export_queue(deadline, must_flush || due);
-        // Whatever the rings accumulated meanwhile belongs to this flush too.
-        while (flowing && must_flush && drain_rings() &&
-               std::chrono::steady_clock::now() < deadline)
+      if (must_flush) {
+        auto deadline = stopping ? stop_deadline : now + config().export_timeout;
+        bool flowing = export_queue(deadline, true);
+        // Whatever the rings accumulated meanwhile belongs to this flush too: all of a backlog,
+        // and a few rounds of what the program's threads record while we export (each round
+        // shorter than the last; a thread that never stops recording must not hold the flush
+        // until its deadline).
+        for (int rounds = 0; flowing && std::chrono::steady_clock::now() < deadline;) {
+          bool more = drain_rings();
+          if (blocks_.empty())
+            break;
           flowing = export_queue(deadline, true);
-        if (must_flush) {
-          drain_rings();
-          if (flowing)
-            export_queue(deadline, true);
+          if (!more && ++rounds >= 4)
+            break;
+        }
+        if (in_flight_ == nullptr)
           for (auto& e : exporters_)
             e->force_flush(std::chrono::duration_cast<std::chrono::milliseconds>(
                 deadline - std::chrono::steady_clock::now()));
-          flushed_all = queued_ == 0;
-        }
+        flushed_all = queued_ == 0 && in_flight_ == nullptr;
+      } else if (!paused) {
+        // Everything queued now is due: the sender takes the sealed blocks one after another.
+        if (due && !blocks_.empty())
+          blocks_.back()->sealed = true;
+        pump(now + config().export_timeout, backlog);
       }
       if (due || queued_ == 0)
         next_export_ = std::chrono::steady_clock::now() + config().schedule_delay;
+      sending = in_flight_ != nullptr;
     }
     if (stopping) {
       {
         std::lock_guard<std::mutex> pl(pipeline_mutex_);
+        // A batch still in flight overran the deadline: the sender keeps the exporters.
+        bool sender_idle = in_flight_ == nullptr;
         count_unsent();
-        for (auto& e : exporters_)
-          e->shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(
-              stop_deadline - std::chrono::steady_clock::now()));
+        {
+          std::lock_guard<std::mutex> sl(send_mutex_);
+          send_quit_ = true;
+        }
+        send_cv_.notify_all();
+        sender_running_.store(false, std::memory_order_release);
+        if (sender_idle)
+          for (auto& e : exporters_)
+            e->shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(
+                stop_deadline - std::chrono::steady_clock::now()));
       }
       {
         std::lock_guard<std::mutex> lock(control_mutex_);
@@ -270,11 +412,14 @@ void BatchWorker::run() {
       flush_ok_ = flushed_all;
       control_cv_.notify_all();
     }
-    if (backlog && !paused)
+    // The queue is full and the sender idle: export at once. With a batch in flight, wait for
+    // the sender (it wakes us) rather than spin.
+    if (backlog && !paused && !sending)
       continue;
-    // Sleep until the next scheduled export (or the end of a pause) or a wake-up.
+    // Sleep until the next scheduled export (or the end of a pause), a wake-up from a producer,
+    // or the sender's result.
     std::uint32_t seq = wake_seq_.load(std::memory_order_relaxed);
-    sleeping_.store(true, std::memory_order_relaxed);
+    sleeping_.store(true, std::memory_order_seq_cst);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     bool pending_work = false;
     {
@@ -282,15 +427,46 @@ void BatchWorker::run() {
       pending_work = flush_requested_ != flush_done_ || stop_;
     }
     // A signal stored before the fence above is seen here; one stored after it sees
-    // sleeping_ and wakes us.
+    // sleeping_ and wakes us. The sender stores send_done_ before bumping wake_seq_.
     pending_work |= g_pending_signal.load(std::memory_order_acquire) != 0;
+    pending_work |= sending && send_done_.load(std::memory_order_seq_cst);
     if (!pending_work) {
-      auto wait = (paused ? paused_until_ : next_export_) - std::chrono::steady_clock::now();
-      futex_wait(&wake_seq_, seq,
-                 std::max(std::chrono::nanoseconds(std::chrono::milliseconds(1)),
-                          std::chrono::duration_cast<std::chrono::nanoseconds>(wait)));
+      auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(
+          (paused ? paused_until_ : next_export_) - std::chrono::steady_clock::now());
+      wait = std::max(wait, std::chrono::nanoseconds(std::chrono::milliseconds(1)));
+      futex_wait(&wake_seq_, seq, wait);
     }
     sleeping_.store(false, std::memory_order_relaxed);
+  }
+}
+
+void BatchWorker::sender_run() {
+  for (;;) {
+    QueueBlock* job;
+    std::chrono::steady_clock::time_point deadline;
+    {
+      std::unique_lock<std::mutex> lock(send_mutex_);
+      send_cv_.wait(lock, [&] {
+        return send_quit_ || (send_job_ != nullptr && !send_done_.load(std::memory_order_relaxed));
+      });
+      if (send_quit_)
+        return;
+      job = send_job_;
+      deadline = send_deadline_;
+    }
+    SendOutcome outcome = send_block(*job, deadline);
+    {
+      std::lock_guard<std::mutex> lock(send_mutex_);
+      send_outcome_ = outcome;
+      send_done_.store(true, std::memory_order_seq_cst);
+    }
+    send_cv_.notify_all();
+    // Pairs with the export thread's check of send_done_ after it set sleeping_ (both seq_cst):
+    // it sees the result, or we see it sleeping.
+    if (sleeping_.load(std::memory_order_seq_cst)) {
+      wake_seq_.fetch_add(1, std::memory_order_seq_cst);
+      futex_wake(&wake_seq_);
+    }
   }
 }
 
@@ -362,23 +538,155 @@ bool BatchWorker::drain_rings() {
 void BatchWorker::drain_ring(ThreadState* t) {
   std::uint64_t tail = t->tail.load(std::memory_order_relaxed);
   std::uint64_t head = t->head.load(std::memory_order_acquire);
+  if (tail == head)
+    return;
   std::size_t max_queue = config().max_queue;
+  if (encode_direct_)
+    update_thread_bytes(t);
   while (tail != head) {
     const Record& r = t->ring[tail & t->ring_mask];
     if (r.type == RecordType::Span || r.type == RecordType::ManualSpan) {
       if (queued_ >= max_queue)
         break;
     }
-    convert(t, r);
+    if (!(r.type == RecordType::Span && encode_direct_ && encode_direct(r)))
+      convert(t, r);
     ++tail;
   }
   t->tail.store(tail, std::memory_order_release);
 }
 
+BatchWorker::QueueBlock& BatchWorker::fill_block() {
+  if (blocks_.empty() || blocks_.back()->sealed || blocks_.back()->total() >= batch_size()) {
+    std::unique_ptr<QueueBlock> b;
+    if (!spare_blocks_.empty()) {
+      b = std::move(spare_blocks_.back());
+      spare_blocks_.pop_back();
+      b->reset();
+    } else {
+      b = std::make_unique<QueueBlock>();
+    }
+    blocks_.push_back(std::move(b));
+  }
+  return *blocks_.back();
+}
+
 SpanData& BatchWorker::next_slot() {
-  if (queued_ == queue_.size())
-    queue_.emplace_back();
-  return queue_[queued_++];
+  QueueBlock& b = fill_block();
+  if (b.count == b.spans.size())
+    b.spans.emplace_back();
+  ++queued_;
+  return b.spans[b.count++];
+}
+
+void BatchWorker::update_thread_bytes(ThreadState* t) {
+  // Once per thread per drain: cheap next to the spans, and the name may have changed.
+  bool named = t->thread_name[0] != '\0' && process_comm_ != t->thread_name;
+  thread_bytes_.clear();
+  thread_attribute_count_ = 1;
+  put_attribute(thread_bytes_, "thread.id", any_int(static_cast<std::int64_t>(t->tid)));
+  if (named) {
+    put_attribute(thread_bytes_, "thread.name", any_string(t->thread_name));
+    thread_attribute_count_ = 2;
+  }
+}
+
+const BatchWorker::SiteBytes* BatchWorker::site_bytes(std::uint32_t site_id) {
+  if (site_id < site_bytes_.size() && site_bytes_[site_id])
+    return site_bytes_[site_id].get();
+  const SiteInfo* site = site_info(site_id);
+  if (site == nullptr)
+    return nullptr;
+  auto sb = std::make_unique<SiteBytes>();
+  put_len_field(sb->head, 5, site->name);
+  put_varint(sb->head, 6 << 3); // kind, varint
+  put_varint(sb->head, static_cast<std::uint64_t>(SpanKind::Internal));
+  put_attribute(sb->attributes, "code.function.name", any_string(site->function));
+  sb->attribute_count = 1;
+  if (!site->file.empty()) {
+    put_attribute(sb->attributes, "code.file.path", any_string(site->file));
+    ++sb->attribute_count;
+  }
+  if (site->line != 0) {
+    put_attribute(sb->attributes, "code.line.number",
+                  any_int(static_cast<std::int64_t>(site->line)));
+    ++sb->attribute_count;
+  }
+  if (site_id >= site_bytes_.size())
+    site_bytes_.resize(site_id + 1);
+  site_bytes_[site_id] = std::move(sb);
+  return site_bytes_[site_id].get();
+}
+
+// The same span convert() would build, straight into protobuf bytes: fields in ascending order,
+// as encode_otlp_protobuf writes them. Anything beyond the common case (an exception, a sampler's
+// or baggage attributes, a pipeline id, a tracestate, attribute limits that bite) takes the
+// general path.
+bool BatchWorker::encode_direct(const Record& r) {
+  if ((r.flags & (kRecError | kRecUnfinished)) != 0 || r.payload != nullptr)
+    return false;
+  const RuntimeConfig& c = config();
+  const bool root = r.parent_span_id == 0;
+  if (root && !c.options.pipeline_id.empty())
+    return false;
+  if (c.baggage_all || !c.baggage_attribute_keys.empty() ||
+      c.options.is_set(OptionId::attribute_value_length_limit))
+    return false;
+  if (g_control.pending_sampler_attributes.load(std::memory_order_relaxed) != 0)
+    return false;
+  const ContextValue& env = c.env_context;
+  if (env.valid() && !env.trace_state.empty() && r.trace_hi == env.trace_hi &&
+      r.trace_lo == env.trace_lo)
+    return false;
+  if (g_trace_state_count.load(std::memory_order_acquire) != 0) {
+    std::string ts;
+    if (lookup_trace_state(r.trace_hi, r.trace_lo, ts))
+      return false;
+  }
+  const SiteBytes* sb = site_bytes(r.site_id);
+  if (sb == nullptr)
+    return false;
+  if (sb->attribute_count + thread_attribute_count_ > c.options.span_attribute_count_limit)
+    return false;
+
+  const std::size_t body = 18 + 10 + (root ? 0 : 10) + sb->head.size() + 18 +
+                           sb->attributes.size() + thread_bytes_.size() + 6;
+  QueueBlock& b = fill_block();
+  std::uint8_t* const start = b.room(1 + varint_size(body) + body);
+  std::uint8_t* p = start;
+  *p++ = 0x12; // ScopeSpans.spans
+  p = put_varint(p, body);
+  *p++ = 0x0a; // trace_id
+  *p++ = 16;
+  p = put_be64(p, r.trace_hi);
+  p = put_be64(p, r.trace_lo);
+  *p++ = 0x12; // span_id
+  *p++ = 8;
+  p = put_be64(p, r.span_id);
+  if (!root) {
+    *p++ = 0x22; // parent_span_id
+    *p++ = 8;
+    p = put_be64(p, r.parent_span_id);
+  }
+  std::memcpy(p, sb->head.data(), sb->head.size());
+  p += sb->head.size();
+  *p++ = 0x39; // start_time_unix_nano, fixed64
+  p = put_le64(p, converter_.to_unix_nanos(r.start));
+  *p++ = 0x41; // end_time_unix_nano, fixed64
+  p = put_le64(p, converter_.to_unix_nanos(r.end));
+  std::memcpy(p, sb->attributes.data(), sb->attributes.size());
+  p += sb->attributes.size();
+  std::memcpy(p, thread_bytes_.data(), thread_bytes_.size());
+  p += thread_bytes_.size();
+  *p++ = 0x85; // flags (field 16, fixed32): sampled, has_is_remote, is_remote
+  *p++ = 0x01;
+  std::uint32_t flags = 0x1u | 0x100u | ((r.flags & kRecParentRemote) != 0 ? 0x200u : 0u);
+  std::memcpy(p, &flags, 4);
+  p += 4;
+  b.used += static_cast<std::size_t>(p - start);
+  ++b.encoded;
+  ++queued_;
+  return true;
 }
 
 void BatchWorker::add_common_attributes(SpanData& sd, ThreadState* t, bool root, bool thread_id) {
@@ -539,66 +847,143 @@ void BatchWorker::note_site_stat(const Record& r) {
   }
 }
 
-bool BatchWorker::export_queue(std::chrono::steady_clock::time_point deadline, bool all) {
-  std::size_t batch = std::max<std::size_t>(1, config().max_batch);
-  std::size_t done = 0;
-  bool flowing = true;
+BatchWorker::SendOutcome BatchWorker::send_block(QueueBlock& block,
+                                                 std::chrono::steady_clock::time_point deadline) {
+  SendOutcome o;
+  auto remaining = deadline - std::chrono::steady_clock::now();
+  auto exporter_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(remaining);
+  if (exporter_timeout.count() <= 0) {
+    o.expired = true; // past the deadline: no attempt
+    return o;
+  }
+  ExportBatch b;
+  b.resource = &resource_;
+  b.scope = &scope_;
+  b.spans = block.spans.data();
+  b.count = block.count;
+  b.encoded_spans = block.bytes.get();
+  b.encoded_size = block.used;
+  b.encoded_count = block.encoded;
+  for (auto& e : exporters_) {
+    ExportResult res = e->export_batch(b, exporter_timeout);
+    if (res == ExportResult::Success)
+      ++o.succeeded;
+    else if (res == ExportResult::RetryExhausted)
+      ++o.transient;
+    else
+      ++o.permanent;
+  }
+  return o;
+}
+
+void BatchWorker::dispatch(std::chrono::steady_clock::time_point deadline) {
+  QueueBlock* b = blocks_.front().get();
+  b->sealed = true;
+  queued_ -= b->total();
+  in_flight_ = b;
+  if (sender_running_.load(std::memory_order_acquire)) {
+    {
+      std::lock_guard<std::mutex> lock(send_mutex_);
+      send_job_ = b;
+      send_deadline_ = deadline;
+      send_done_.store(false, std::memory_order_relaxed);
+    }
+    send_cv_.notify_all();
+    return;
+  }
+  // No sender thread (a fork child before its threads start, or after shutdown): export here.
+  SendOutcome o = send_block(*b, deadline);
+  std::lock_guard<std::mutex> lock(send_mutex_);
+  send_job_ = b;
+  send_outcome_ = o;
+  send_done_.store(true, std::memory_order_relaxed);
+}
+
+bool BatchWorker::collect(std::chrono::steady_clock::time_point wait_until, bool* flowing) {
+  if (flowing != nullptr)
+    *flowing = true;
+  if (in_flight_ == nullptr)
+    return true;
+  SendOutcome o;
+  {
+    std::unique_lock<std::mutex> lock(send_mutex_);
+    auto done = [&] { return send_done_.load(std::memory_order_relaxed); };
+    if (!done() && wait_until > std::chrono::steady_clock::now())
+      send_cv_.wait_until(lock, wait_until, done);
+    if (!done())
+      return false;
+    o = send_outcome_;
+    send_done_.store(false, std::memory_order_relaxed);
+    send_job_ = nullptr;
+  }
+  bool f = complete(o);
+  if (flowing != nullptr)
+    *flowing = f;
+  return true;
+}
+
+bool BatchWorker::complete(const SendOutcome& o) {
+  QueueBlock* b = in_flight_;
+  in_flight_ = nullptr;
+  const std::size_t n = b->total();
   const bool final = final_.load(std::memory_order_acquire);
-  while (queued_ - done >= batch || (all && queued_ > done)) {
-    std::size_t n = std::min(batch, queued_ - done);
-    ExportBatch b;
-    b.resource = &resource_;
-    b.scope = &scope_;
-    b.spans = queue_.data() + done;
-    b.count = n;
-    auto remaining = deadline - std::chrono::steady_clock::now();
-    auto exporter_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(remaining);
-    if (exporter_timeout.count() <= 0) {
-      // Past the deadline: no attempt. Only a final flush gets here with spans left.
-      (final ? unsent_ : export_failed_).fetch_add(n, std::memory_order_relaxed);
-      done += n;
-      continue;
-    }
-    std::size_t succeeded = 0, transient = 0, permanent = 0;
-    for (auto& e : exporters_) {
-      ExportResult res = e->export_batch(b, exporter_timeout);
-      if (res == ExportResult::Success)
-        ++succeeded;
-      else if (res == ExportResult::RetryExhausted)
-        ++transient;
-      else
-        ++permanent;
-    }
+  if (o.expired) {
+    // Only a final flush gets here with spans left.
+    (final ? unsent_ : export_failed_).fetch_add(n, std::memory_order_relaxed);
+  } else if (o.transient > 0 && o.succeeded == 0 && o.permanent == 0 && !final) {
     // The collector is unavailable (every exporter ran out of retries): keep the batch and try
     // again later. While it is down the queue and then the threads' buffers fill; only then are
     // spans dropped (and counted). With several exporters a batch one of them took is not
     // retried (it would arrive twice there).
-    if (transient > 0 && succeeded == 0 && permanent == 0 && !final) {
-      AUTOSPAN_LOG(Debug, "collector unavailable: %zu spans stay queued for a later attempt",
-                   queued_ - done);
-      paused_until_ =
-          std::chrono::steady_clock::now() +
-          std::min<std::chrono::nanoseconds>(std::chrono::seconds(1), config().schedule_delay);
-      flowing = false;
+    AUTOSPAN_LOG(Debug, "collector unavailable: %zu spans stay queued for a later attempt",
+                 queued_ + n);
+    paused_until_ =
+        std::chrono::steady_clock::now() +
+        std::min<std::chrono::nanoseconds>(std::chrono::seconds(1), config().schedule_delay);
+    queued_ += n; // back in the queue, at its front (sealed: sent again as it is)
+    return false;
+  } else if (o.transient + o.permanent == 0) {
+    exported_.fetch_add(n, std::memory_order_relaxed);
+  } else {
+    export_failed_.fetch_add(n, std::memory_order_relaxed);
+    // At exit the one summary line says it; the exporter has logged why.
+    if (!final)
+      AUTOSPAN_LOG(Warn, "%zu spans dropped: the export failed", n);
+  }
+  std::unique_ptr<QueueBlock> done = std::move(blocks_.front());
+  blocks_.pop_front();
+  // Enough spare blocks for a full queue; more only come from a queue that was larger.
+  if (spare_blocks_.size() < config().max_queue / batch_size() + 2)
+    spare_blocks_.push_back(std::move(done));
+  return true;
+}
+
+void BatchWorker::pump(std::chrono::steady_clock::time_point deadline, bool backlog) {
+  if (in_flight_ != nullptr || blocks_.empty())
+    return;
+  const QueueBlock& front = *blocks_.front();
+  // A later block exists only once the front one is full or sealed.
+  if (front.sealed || front.total() >= batch_size() || blocks_.size() > 1 || backlog)
+    dispatch(deadline);
+}
+
+bool BatchWorker::export_queue(std::chrono::steady_clock::time_point deadline, bool all) {
+  if (abandoned_)
+    return false;
+  bool flowing = true;
+  // A little slack beyond the deadline the exporters were given, for the sender to return.
+  const auto wait_until = deadline + std::chrono::milliseconds(20);
+  if (!collect(wait_until, &flowing) || !flowing)
+    return false;
+  while (!blocks_.empty()) {
+    const QueueBlock& front = *blocks_.front();
+    if (!all && !front.sealed && front.total() < batch_size() && blocks_.size() == 1)
       break;
-    }
-    if (transient + permanent == 0) {
-      exported_.fetch_add(n, std::memory_order_relaxed);
-    } else {
-      export_failed_.fetch_add(n, std::memory_order_relaxed);
-      // At exit the one summary line says it; the exporter has logged why.
-      if (!final)
-        AUTOSPAN_LOG(Warn, "%zu spans dropped: the export failed", n);
-    }
-    done += n;
+    dispatch(deadline);
+    if (!collect(wait_until, &flowing) || !flowing)
+      return false;
   }
-  // Keep the unexported tail at the front; the slots' buffers are reused by later spans.
-  if (done > 0) {
-    for (std::size_t i = done; i < queued_; ++i)
-      std::swap(queue_[i - done], queue_[i]);
-    queued_ -= done;
-  }
-  return flowing;
+  return true;
 }
 
 void BatchWorker::begin_stop(std::chrono::steady_clock::time_point deadline) {
@@ -611,13 +996,34 @@ void BatchWorker::begin_stop(std::chrono::steady_clock::time_point deadline) {
 void BatchWorker::count_unsent() {
   std::uint64_t n = queued_;
   queued_ = 0;
+  if (in_flight_ != nullptr) {
+    // Still with the sender past the deadline: it may read the block until it returns.
+    n += in_flight_->total();
+    (void)blocks_.front().release();
+    blocks_.pop_front();
+    in_flight_ = nullptr;
+    abandoned_ = true;
+  }
+  while (!blocks_.empty()) {
+    spare_blocks_.push_back(std::move(blocks_.front()));
+    blocks_.pop_front();
+  }
   // Records the queue had no room for: still in the threads' rings.
   for (auto* list : {&live_, &exited_})
     for (ThreadState* t : *list) {
       std::uint64_t head = t->head.load(std::memory_order_acquire);
       for (std::uint64_t i = t->tail.load(std::memory_order_relaxed); i != head; ++i) {
-        RecordType type = t->ring[i & t->ring_mask].type;
-        n += type == RecordType::Span || type == RecordType::ManualSpan;
+        const Record& r = t->ring[i & t->ring_mask];
+        n += r.type == RecordType::Span || r.type == RecordType::ManualSpan;
+        // The records' payloads are ours once read, as in convert().
+        if (r.type == RecordType::ManualSpan) {
+          delete static_cast<SpanData*>(r.payload);
+        } else if (r.type == RecordType::Span) {
+          delete static_cast<ExceptionInfo*>(r.payload);
+        } else if (r.type == RecordType::Baggage) {
+          delete static_cast<BaggageSnapshot*>(t->worker_baggage);
+          t->worker_baggage = r.payload;
+        }
       }
       t->tail.store(head, std::memory_order_release);
     }
@@ -691,8 +1097,21 @@ void BatchWorker::after_fork_child(Resource resource,
     (void)e.release();
   exporters_ = std::move(exporters);
   resource_ = std::move(resource);
-  // Queued spans are the parent's to export.
+  // Queued spans are the parent's to export. The sender thread does not exist here.
+  new (&send_mutex_) std::mutex();
+  new (&send_cv_) std::condition_variable();
+  send_job_ = nullptr;
+  send_done_.store(false);
+  send_quit_ = false;
+  sender_running_.store(false);
+  abandoned_ = false;
+  in_flight_ = nullptr;
+  while (!blocks_.empty()) {
+    spare_blocks_.push_back(std::move(blocks_.front()));
+    blocks_.pop_front();
+  }
   queued_ = 0;
+  encode_direct_ = all_exporters_take_protobuf();
   live_.clear();
   exited_.clear();
   stats_.clear();
@@ -714,8 +1133,21 @@ void BatchWorker::after_fork_child(Resource resource,
 
 void BatchWorker::replace_exporters(std::vector<std::unique_ptr<SpanExporter>> exporters) {
   std::lock_guard<std::mutex> pl(pipeline_mutex_);
+  // The sender must not be inside an exporter that is about to go (its export is bounded by
+  // the export timeout).
+  collect(std::chrono::steady_clock::now() + std::chrono::hours(1));
   std::lock_guard<std::mutex> lock(control_mutex_); // begin_stop reads the list under it
   exporters_ = std::move(exporters);
+  encode_direct_ = all_exporters_take_protobuf();
+  if (!encode_direct_) {
+    // Spans encoded for the previous exporters cannot go to these.
+    for (auto& b : blocks_)
+      if (b->encoded != 0) {
+        export_failed_.fetch_add(b->encoded, std::memory_order_relaxed);
+        queued_ -= b->encoded;
+        b->encoded = b->used = 0;
+      }
+  }
 }
 
 DropCounts BatchWorker::drops() {

@@ -1,5 +1,8 @@
-// The export thread: drains the per-thread rings, turns records into SpanData, batches them
-// (OTEL_BSP_*) and calls the exporters. Owns everything that is not the hot path.
+// The export thread: drains the per-thread rings, turns records into SpanData (or, when every
+// exporter takes OTLP protobuf, encodes auto spans straight into protobuf bytes), batches them
+// (OTEL_BSP_*) and hands each batch to the sender thread, which calls the exporters. While a
+// batch is in flight the export thread keeps draining the rings. Owns everything that is not the
+// hot path.
 #pragma once
 
 #include "../exporter.h"
@@ -10,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -67,18 +71,47 @@ public:
   std::vector<std::pair<std::uint32_t, SiteStats>> site_stats();
   const Resource& resource() const { return resource_; }
 
+  struct QueueBlock; // one batch's worth of queued spans (batch_worker.cpp)
+  struct SiteBytes;  // a site's constant span fields, encoded once
+
 private:
+  // How a batch fared with the exporters.
+  struct SendOutcome {
+    std::size_t succeeded = 0, transient = 0, permanent = 0;
+    bool expired = false; // the deadline had passed: nothing was attempted
+  };
+
   void run();
+  void sender_run();
   // Moves records from all rings into the queue; returns true when some ring still has records
   // (the queue filled up).
   bool drain_rings();
   void drain_ring(ThreadState* t);
   void convert(ThreadState* t, const Record& r);
+  // Encodes an auto span straight into the queue's protobuf bytes; false when it needs the
+  // general path (SpanData).
+  bool encode_direct(const Record& r);
+  const SiteBytes* site_bytes(std::uint32_t site_id);
+  void update_thread_bytes(ThreadState* t);
+  bool all_exporters_take_protobuf() const;
   void add_common_attributes(SpanData& sd, ThreadState* t, bool root, bool thread_id);
   void finish_span(SpanData& sd);
-  // Exports full batches (all queued spans when `all`). Returns false when the exporters reported
-  // the collector unavailable: the batch stays queued for a later attempt (not while stopping).
+  // Exports full batches (all queued spans when `all`), waiting for each. Returns false when the
+  // exporters reported the collector unavailable: the batch stays queued for a later attempt (not
+  // while stopping), or when a batch in flight did not return by the deadline.
   bool export_queue(std::chrono::steady_clock::time_point deadline, bool all);
+  // Without waiting: hands the next batch to the sender when it is idle and a batch is due
+  // (full, `due`, or the rings have a backlog).
+  void pump(std::chrono::steady_clock::time_point deadline, bool backlog);
+  // Gives the front block to the sender (or exports it here when there is no sender thread).
+  void dispatch(std::chrono::steady_clock::time_point deadline);
+  // Collects the sender's result, waiting for it until `wait_until` at most. True when no batch
+  // is in flight any more; `flowing` false when the collector was found unavailable.
+  bool collect(std::chrono::steady_clock::time_point wait_until, bool* flowing = nullptr);
+  SendOutcome send_block(QueueBlock& block, std::chrono::steady_clock::time_point deadline);
+  // Applies a batch's outcome; returns false when the collector is unavailable (batch kept).
+  bool complete(const SendOutcome& outcome);
+  std::size_t batch_size() const;
   // Stopping: tells the exporters (a call in flight returns by the deadline).
   void begin_stop(std::chrono::steady_clock::time_point deadline);
   // Stopping, after the last attempt: what is still queued or buffered counts as unsent.
@@ -86,6 +119,7 @@ private:
   DropCounts collect_drops();
   void note_site_stat(const Record& r);
   SpanData& next_slot();
+  QueueBlock& fill_block();
 
   Resource resource_;
   InstrumentationScope scope_;
@@ -94,8 +128,19 @@ private:
   // Everything below is touched only by whoever holds pipeline_mutex_ (the export thread, or the
   // exiting thread when there is none).
   std::mutex pipeline_mutex_;
-  std::vector<SpanData> queue_;
+  // Queued batches, oldest first; the front one may be in flight (in_flight_). queued_ counts the
+  // spans of the others (OTEL_BSP_MAX_QUEUE_SIZE bounds it; a batch being exported has left the
+  // queue, as in the OpenTelemetry SDKs).
+  std::deque<std::unique_ptr<QueueBlock>> blocks_;
+  std::vector<std::unique_ptr<QueueBlock>> spare_blocks_;
+  QueueBlock* in_flight_ = nullptr;
+  // A batch outlived the final flush's deadline in the sender: the exporters stay its own.
+  bool abandoned_ = false;
   std::size_t queued_ = 0;
+  bool encode_direct_ = false; // every exporter takes protobuf-encoded spans
+  std::vector<std::unique_ptr<SiteBytes>> site_bytes_; // by site id
+  std::string thread_bytes_; // the drained thread's thread.id (+ thread.name) attributes
+  std::size_t thread_attribute_count_ = 0;
   std::vector<ThreadState*> live_;
   std::vector<ThreadState*> exited_;
   TickConverter converter_;
@@ -119,6 +164,17 @@ private:
   std::chrono::steady_clock::time_point stop_deadline_{};
   std::thread thread_;
   bool running_ = false;
+
+  // The sender thread: calls the exporters with one batch at a time, so that the export thread
+  // goes on draining the rings while a request is in flight.
+  std::mutex send_mutex_;
+  std::condition_variable send_cv_;
+  QueueBlock* send_job_ = nullptr; // handed over, not yet taken back
+  std::chrono::steady_clock::time_point send_deadline_{};
+  SendOutcome send_outcome_;
+  bool send_quit_ = false;
+  std::atomic<bool> sender_running_{false}; // a sender thread exists (set by start())
+  std::atomic<bool> send_done_{false};      // send_outcome_ is ready
 
   std::atomic<std::uint32_t> wake_seq_{0};
   std::atomic<bool> sleeping_{false};

@@ -453,11 +453,37 @@ void end_open_frames_at_exit() noexcept {
 using autospan::internal::g_hot;
 using autospan::internal::t_tls;
 
-extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v1(autospan_site* site) noexcept {
+// ABI version 2 (abi.h). Instrumented code reads this before calling autospan_enter_v2. Set here,
+// by the first enter that finds the runtime disabled, rather than wherever the gate closes: one
+// wasted call, and no second copy of the gate to keep in step. Default visibility and exported,
+// so that this library reaches it through the GOT: an executable built without PIE that takes a
+// copy relocation of it then shares the copy.
+extern "C" {
+AUTOSPAN_ABI_EXPORT volatile unsigned char autospan_disabled_v2 = 0;
+}
+
+// Instrumented code reads the flag with a plain (volatile) load. Under ThreadSanitizer that read
+// and this write would be reported as a race whenever the runtime is disabled while other threads
+// run (at exit, say): a TSan build of the runtime leaves the flag alone and answers every enter
+// instead.
+#if defined(__SANITIZE_THREAD__)
+#define AUTOSPAN_DETAIL_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define AUTOSPAN_DETAIL_TSAN 1
+#endif
+#endif
+
+extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v2(autospan_site* site) noexcept {
   namespace ai = autospan::internal;
   if (__builtin_expect(g_hot.gate.load(std::memory_order_relaxed) != ai::kGateFast, 0)) {
-    if (g_hot.gate.load(std::memory_order_relaxed) == ai::kGateDisabled)
+    if (g_hot.gate.load(std::memory_order_relaxed) == ai::kGateDisabled) {
+      // Disabled for good: no gate ever reopens once closed.
+#if !defined(AUTOSPAN_DETAIL_TSAN)
+      __atomic_store_n(&autospan_disabled_v2, 1, __ATOMIC_RELAXED);
+#endif
       return nullptr;
+    }
     // AUTOSPAN_FILTER keeps the gate off kGateFast: a site resolved off returns here, one
     // resolved on continues on the fast path.
     ai::FilterHot filter = ai::filter_hot(site);
@@ -467,8 +493,14 @@ extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v1(autospan_site* site) noex
       return ai::enter_general(site);
   }
   ai::ThreadState* t = t_tls.state;
-  if (__builtin_expect(t == nullptr || t_tls.gate != 0, 0))
+  const std::uint8_t tls_gate = t_tls.gate;
+  if (__builtin_expect(t == nullptr || tls_gate != 0, 0)) {
+    // Inside a sampled-out trace or inside the runtime: enter_general would answer NULL too (only
+    // a thread that is just outside a required parent has something to decide there).
+    if (tls_gate != 0 && tls_gate != ai::kTlsOutside)
+      return nullptr;
     return ai::enter_general(site);
+  }
   std::uint32_t d = t->depth;
   // One unsigned compare covers both "root" (d == 0 wraps) and "stack full".
   if (__builtin_expect(d - 1 >= ai::kStackCapacity - 1, 0)) {
@@ -486,9 +518,11 @@ extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v1(autospan_site* site) noex
   return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
 }
 
-extern "C" AUTOSPAN_ABI_EXPORT void autospan_exit_v1(void** token) noexcept {
+namespace {
+
+// The exit of every ABI version; always inlined so that each exported entry is a single function.
+__attribute__((always_inline)) inline void exit_token(std::uintptr_t tok) noexcept {
   namespace ai = autospan::internal;
-  std::uintptr_t tok = reinterpret_cast<std::uintptr_t>(*token);
   if (tok == 0)
     return;
   std::uint64_t now = ai::now_ticks();
@@ -520,4 +554,23 @@ extern "C" AUTOSPAN_ABI_EXPORT void autospan_exit_v1(void** token) noexcept {
       (f.flags & ai::kFrameKeep))
     return ai::exit_keep(t, tok, now);
   return ai::exit_general(t, tok, now);
+}
+
+} // namespace
+
+extern "C" AUTOSPAN_ABI_EXPORT void autospan_exit_v2(void* token) noexcept {
+  exit_token(reinterpret_cast<std::uintptr_t>(token));
+}
+
+extern "C" AUTOSPAN_ABI_EXPORT void autospan_cleanup_v2(void** token) noexcept {
+  exit_token(reinterpret_cast<std::uintptr_t>(*token));
+}
+
+// ABI version 1: the same entry without the caller's test of autospan_disabled_v2, and the
+// cleanup form of the exit.
+extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v1(autospan_site* site) noexcept
+    __attribute__((alias("autospan_enter_v2")));
+
+extern "C" AUTOSPAN_ABI_EXPORT void autospan_exit_v1(void** token) noexcept {
+  exit_token(reinterpret_cast<std::uintptr_t>(*token));
 }

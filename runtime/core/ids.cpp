@@ -17,9 +17,9 @@ void random_bytes(void* out, std::size_t n) noexcept {
 
 TraceId trace_id_from_words(std::uint64_t hi, std::uint64_t lo) noexcept {
   TraceId id{};
-  for (int i = 0; i < 8; ++i) {
-    id[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
-    id[static_cast<std::size_t>(8 + i)] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
+  for (std::size_t i = 0; i < 8; ++i) {
+    id[i] = static_cast<std::uint8_t>(hi >> (56 - 8 * i));
+    id[8 + i] = static_cast<std::uint8_t>(lo >> (56 - 8 * i));
   }
   return id;
 }

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "runtime.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <dlfcn.h>
@@ -77,8 +78,16 @@ autospan_internal_setjmp(const void* env) noexcept {
 #if defined(AUTOSPAN_STATIC_RUNTIME)
   return nullptr; // unused: the --wrap trampolines jump to __real_* directly
 #else
-  static void* real = next_symbol("__sigsetjmp");
-  return real;
+  // An atomic, not a function-local static: the first calls can come from inside the sanitizers'
+  // own interceptors (TSan's pthread_cond_wait calls setjmp) on several threads at once, where a
+  // guard variable's synchronisation is not seen. dlsym returns the same address to every racer.
+  static std::atomic<void*> real{nullptr};
+  void* p = real.load(std::memory_order_acquire);
+  if (p == nullptr) {
+    p = next_symbol("__sigsetjmp");
+    real.store(p, std::memory_order_release);
+  }
+  return p;
 #endif
 }
 
@@ -94,8 +103,13 @@ autospan_internal_longjmp(const void* env) noexcept {
 #define AUTOSPAN_DEFINE_LONGJMP(name)                                                              \
   extern "C" __attribute__((visibility("default"), noreturn)) void name(void* env, int value) {    \
     autospan_internal_longjmp(env);                                                                \
-    static LongjmpFn real = reinterpret_cast<LongjmpFn>(next_symbol(#name));                       \
-    real(env, value);                                                                              \
+    static std::atomic<void*> real{nullptr}; /* see autospan_internal_setjmp */                    \
+    void* p = real.load(std::memory_order_acquire);                                                \
+    if (p == nullptr) {                                                                            \
+      p = next_symbol(#name);                                                                      \
+      real.store(p, std::memory_order_release);                                                    \
+    }                                                                                              \
+    reinterpret_cast<LongjmpFn>(p)(env, value);                                                    \
     __builtin_unreachable();                                                                       \
   }
 AUTOSPAN_DEFINE_LONGJMP(longjmp)

@@ -613,7 +613,10 @@ void Span::record_exception(const std::exception& e) noexcept {
   }
 }
 
-void Span::record_exception(std::exception_ptr p) noexcept {
+// By value: the signature is part of libautospan.so's ABI.
+void Span::record_exception(
+    std::exception_ptr e) noexcept { // NOLINT(performance-unnecessary-value-param)
+  std::exception_ptr& p = e;
   if (!is_recording() || !p)
     return;
   try {

@@ -287,39 +287,36 @@ Options parse_options(const EnvGetter& getenv_fn, std::vector<std::string>* warn
   return o;
 }
 
+namespace {
+const char* type_name(OptionType type) {
+  switch (type) {
+  case OptionType::Bool:
+    return "boolean";
+  case OptionType::Count:
+    return "integer";
+  case OptionType::Ratio:
+    return "number 0..1";
+  case OptionType::Duration:
+    return "duration";
+  case OptionType::Millis:
+    return "duration (ms)";
+  case OptionType::String:
+    return "string";
+  case OptionType::Secret:
+    return "string (secret)";
+  case OptionType::Choice:
+    return "choice";
+  case OptionType::List:
+    return "list";
+  }
+  return "";
+}
+} // namespace
+
 std::string options_markdown_table() {
   std::string out = "| Variable | Type | Default | Meaning |\n|---|---|---|---|\n";
   for (const OptionInfo& info : kTable) {
-    const char* type = "";
-    switch (info.type) {
-    case OptionType::Bool:
-      type = "boolean";
-      break;
-    case OptionType::Count:
-      type = "integer";
-      break;
-    case OptionType::Ratio:
-      type = "number 0..1";
-      break;
-    case OptionType::Duration:
-      type = "duration";
-      break;
-    case OptionType::Millis:
-      type = "duration (ms)";
-      break;
-    case OptionType::String:
-      type = "string";
-      break;
-    case OptionType::Secret:
-      type = "string (secret)";
-      break;
-    case OptionType::Choice:
-      type = "choice";
-      break;
-    case OptionType::List:
-      type = "list";
-      break;
-    }
+    const char* type = type_name(info.type);
     std::string def = *info.default_text ? "`" + std::string(info.default_text) + "`" : "unset";
     std::string desc = info.description;
     // A literal '|' would split the Markdown cell.

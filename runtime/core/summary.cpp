@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <cmath>
 #include <string>
 
 namespace autospan::internal {
@@ -25,7 +26,7 @@ std::string human(double ns) {
 double percentile(std::vector<float>& v, double p) {
   if (v.empty())
     return 0;
-  std::size_t k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  std::size_t k = static_cast<std::size_t>(std::llround(p * static_cast<double>(v.size() - 1)));
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
   return v[k];
 }

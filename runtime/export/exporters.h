@@ -42,9 +42,10 @@ struct ConsoleOptions {
 };
 
 // Each factory returns nullptr, after logging an error, when its options cannot work (endpoint
-// not http(s)://, grpc without HTTP/2 in libcurl, file not openable). For OtlpProtocol::Grpc the
-// endpoint is the collector's base URL (http://localhost:4317; host:port alone is taken as
-// https://, or http:// when `insecure`), and the exporter appends the method path
+// not http(s)://, file not openable). libcurl is loaded by the otlp exporter's first export; if
+// it cannot be (or, for grpc, lacks HTTP/2) that is logged once and every batch fails (counted).
+// For OtlpProtocol::Grpc the endpoint is the collector's base URL (http://localhost:4317; host:port
+// alone is taken as https://, or http:// when `insecure`), and the exporter appends the method path
 // /opentelemetry.proto.collector.trace.v1.TraceService/Export.
 std::unique_ptr<SpanExporter> make_otlp_exporter(const OtlpOptions& options);
 std::unique_ptr<SpanExporter> make_file_exporter(const FileOptions& options);

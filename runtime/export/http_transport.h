@@ -1,4 +1,5 @@
-// One libcurl easy handle that POSTs export requests, with OTLP's retry rules.
+// One libcurl easy handle that POSTs export requests, with OTLP's retry rules. libcurl is loaded
+// on the first send (curl_api.h), not when the transport is made.
 //
 // Every send() is bounded by its deadline (retries, backoff sleeps, connect and transfer
 // included). The handle is reused, so connections are kept alive between batches. Header values
@@ -53,13 +54,20 @@ struct SendResult {
   std::string body; // of the last response (bounded)
 };
 
-// Whether this libcurl can speak HTTP/2 (needed for OTLP/gRPC).
+// Whether this libcurl can speak HTTP/2 (needed for OTLP/gRPC). Loads libcurl.
 bool curl_supports_http2() noexcept;
+
+// A piece of a request body: a body may be sent as several pieces without joining them first.
+struct BodySegment {
+  const std::uint8_t* data;
+  std::size_t size;
+};
 
 class HttpTransport {
 public:
-  // Returns nullptr and sets `error` when the options cannot work (bad URL scheme, no HTTP/2 for
-  // gRPC, curl unavailable).
+  // Returns nullptr and sets `error` when the options cannot work (bad URL scheme). Whether
+  // libcurl loads, and for gRPC speaks HTTP/2, is found out by the first send(), which fails
+  // (ExportResult::Failure, logged once) when it does not.
   static std::unique_ptr<HttpTransport> create(HttpTransportOptions options, std::string& error);
   ~HttpTransport();
   HttpTransport(const HttpTransport&) = delete;
@@ -67,6 +75,9 @@ public:
 
   // POSTs the body, retrying transient failures until `deadline`. Never throws.
   SendResult send(const std::uint8_t* data, std::size_t size,
+                  std::chrono::steady_clock::time_point deadline) noexcept;
+  // The same with the body given as consecutive segments (valid until send returns).
+  SendResult send(const BodySegment* segments, std::size_t count,
                   std::chrono::steady_clock::time_point deadline) noexcept;
 
   // Drops the connection (and the handle). The next send() starts afresh.

@@ -20,7 +20,8 @@ public:
 
   ExportResult export_batch(const ExportBatch& batch,
                             std::chrono::milliseconds timeout) noexcept override {
-    if (batch.count == 0)
+    const std::size_t spans = batch.count + batch.encoded_count;
+    if (spans == 0)
       return ExportResult::Success;
     if (!transport_)
       return ExportResult::Failure;
@@ -33,12 +34,18 @@ public:
         encode_otlp_json(batch, json_);
         r = transport_->send(reinterpret_cast<const std::uint8_t*>(json_.data()), json_.size(),
                              deadline);
+      } else if (batch.encoded_size != 0) {
+        // The worker's encoded spans go out as they are, after the request's head.
+        encode_otlp_protobuf_head(batch, proto_);
+        const BodySegment body[2] = {{proto_.data(), proto_.size()},
+                                     {batch.encoded_spans, batch.encoded_size}};
+        r = transport_->send(body, 2, deadline);
       } else {
         encode_otlp_protobuf(batch, proto_);
         r = transport_->send(proto_.data(), proto_.size(), deadline);
       }
       if (r.result == ExportResult::Success)
-        report_partial_success(r, batch.count);
+        report_partial_success(r, spans);
       return r.result;
     } catch (...) { // bad_alloc while encoding: drop this batch, keep the exporter alive
       return ExportResult::Failure;
@@ -56,6 +63,9 @@ public:
   }
 
   const char* name() const noexcept override { return "otlp"; }
+  bool accepts_encoded_spans() const noexcept override {
+    return protocol_ != OtlpProtocol::HttpJson;
+  }
 
 private:
   void report_partial_success(const SendResult& r, std::size_t sent) {

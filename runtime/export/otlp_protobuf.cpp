@@ -228,10 +228,8 @@ bool parse_partial(const std::uint8_t* data, std::size_t size, PartialSuccess& o
   return true;
 }
 
-} // namespace
-
-void encode_otlp_protobuf(const ExportBatch& batch, ProtoWriter& w) {
-  w.clear();
+// `trailing`: bytes of ScopeSpans.spans fields that follow the writer's contents on the wire.
+void encode_request(const ExportBatch& batch, ProtoWriter& w, std::size_t trailing) {
   std::size_t resource_spans = w.mark();
   std::size_t scope_spans = w.mark();
   for (std::size_t i = batch.count; i-- > 0;)
@@ -243,13 +241,28 @@ void encode_otlp_protobuf(const ExportBatch& batch, ProtoWriter& w) {
     w.string_field(f::kScopeName, batch.scope->name);
     w.end_message(f::kScopeSpansScope, m);
   }
-  w.end_message(f::kResourceSpansScopeSpans, scope_spans);
+  w.end_message(f::kResourceSpansScopeSpans, scope_spans, trailing);
   if (batch.resource != nullptr) {
     std::size_t m = w.mark();
     write_attributes(w, f::kResourceAttributes, batch.resource->attributes);
     w.end_message(f::kResourceSpansResource, m);
   }
-  w.end_message(f::kRequestResourceSpans, resource_spans);
+  w.end_message(f::kRequestResourceSpans, resource_spans, trailing);
+}
+
+} // namespace
+
+void encode_otlp_protobuf(const ExportBatch& batch, ProtoWriter& w) {
+  w.clear();
+  // Written back to front: the encoded spans are the last bytes of ScopeSpans.
+  if (batch.encoded_size != 0)
+    w.prepend(batch.encoded_spans, batch.encoded_size);
+  encode_request(batch, w, 0);
+}
+
+void encode_otlp_protobuf_head(const ExportBatch& batch, ProtoWriter& w) {
+  w.clear();
+  encode_request(batch, w, batch.encoded_size);
 }
 
 bool parse_partial_success_protobuf(const std::uint8_t* data, std::size_t size,

@@ -35,8 +35,13 @@ public:
   // written.
   std::size_t mark() const noexcept { return size(); }
   AUTOSPAN_PW_INLINE void end_message(std::uint32_t field, std::size_t mark) {
+    end_message(field, mark, 0);
+  }
+  // The same for a message whose last `trailing` bytes are not in this buffer: they follow it
+  // on the wire (sent as a separate piece).
+  AUTOSPAN_PW_INLINE void end_message(std::uint32_t field, std::size_t mark, std::size_t trailing) {
     reserve(15);
-    put_varint(size() - mark);
+    put_varint(size() - mark + trailing);
     put_varint((field << 3) | Len);
   }
 

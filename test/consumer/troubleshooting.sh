@@ -41,8 +41,9 @@ if grep -q 'shop::' <<<"$out"; then fail "OTEL_SDK_DISABLED=true still exported 
 
 # 2: was anything instrumented?
 out="$(nm -u CMakeFiles/shop.dir/src/shop.cpp.o | grep autospan_)"
-expect nm 'U autospan_enter_v1' "$out"
-expect nm 'U autospan_exit_v1' "$out"
+expect nm 'U autospan_disabled_v2' "$out"
+expect nm 'U autospan_enter_v2' "$out"
+expect nm 'U autospan_exit_v2' "$out"
 
 # 3: which functions, and why not the others?
 out="$(clang++-19 -std=c++17 -I"$PREFIX/include" \

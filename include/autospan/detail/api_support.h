@@ -134,7 +134,7 @@ private:
   bool b_ = false;
   std::int64_t i_ = 0;
   double d_ = 0;
-  string_ref s_;
+  string_ref s_{};
   const void* array_ = nullptr;
   const void* list_ = nullptr;
   std::size_t size_ = 0;

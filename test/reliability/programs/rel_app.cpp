@@ -366,10 +366,10 @@ void handle_alarm(int) {
 // exit) most of the time, at a span rate the export keeps up with.
 int busy_work(int i) {
   const long long until = support::mono_ns() + 10000;
-  int x = i;
+  unsigned x = static_cast<unsigned>(i); // wraps: no signed overflow under UBSan
   while (support::mono_ns() < until)
     x = x * 31 + 7;
-  return x;
+  return static_cast<int>(x & 0x7fffffff);
 }
 
 int under_signals(int ms) {

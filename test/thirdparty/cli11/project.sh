@@ -1,5 +1,5 @@
 # CLI11: a header-only C++11 command-line parser, heavy on templates (type traits, lexical_cast,
-# add_option<T>); its tests are 20 Catch2 executables plus ~100 example runs whose output ctest
+# add_option<T>); its tests are 20 Catch2 executables plus 49 example runs whose output ctest
 # matches against regular expressions. Sourced by scripts/thirdparty-*.sh.
 TP_PACKAGE=cli11
 TP_VERSION=2.1.2+ds-1
