@@ -415,17 +415,21 @@ TEST_CASE("attribute limits apply to automatic spans", "[spans][limits]") {
 #include "core/batch_worker.h"
 #include "core/summary.h"
 
+namespace {
+// The summary's counters for the function named `name` (zero when it never ran).
+autospan::internal::SiteStats stats_of(const std::string& name) {
+  for (auto& [id, s] : autospan::internal::worker()->site_stats()) {
+    const auto* site = autospan::internal::site_info(id);
+    if (site && site->name == name)
+      return s;
+  }
+  return autospan::internal::SiteStats{};
+}
+} // namespace
+
 TEST_CASE("AUTOSPAN_SUMMARY counts every call, filtered ones included", "[spans][summary]") {
   configure({{"AUTOSPAN_SUMMARY", "1"}, {"AUTOSPAN_MIN_DURATION", "1s"}});
   auto* w = autospan::internal::worker();
-  auto stats_of = [w](const std::string& name) {
-    for (auto& [id, s] : w->site_stats()) {
-      const auto* site = autospan::internal::site_info(id);
-      if (site && site->name == name)
-        return s;
-    }
-    return autospan::internal::SiteStats{};
-  };
   auto leaf_before = stats_of("app::leaf");
   auto mid_before = stats_of("app::mid");
   app::root();
@@ -472,15 +476,6 @@ TEST_CASE("AUTOSPAN_SUMMARY self time does not inherit the previous call's child
   // reuses the slot of the sibling that just returned, whose 3 ms of children must not count
   // against this call's own 1 ms.
   configure({{"AUTOSPAN_SUMMARY", "1"}, {"AUTOSPAN_MIN_DURATION", "1s"}});
-  auto* w = autospan::internal::worker();
-  auto stats_of = [w](const std::string& name) {
-    for (auto& [id, s] : w->site_stats()) {
-      const auto* site = autospan::internal::site_info(id);
-      if (site && site->name == name)
-        return s;
-    }
-    return autospan::internal::SiteStats{};
-  };
   app::siblings();
   app::siblings();
   CHECK(take_spans().empty());
