@@ -18,12 +18,13 @@ namespace autospan::plugin {
 namespace {
 
 constexpr llvm::StringRef SiteRecordName = "autospan_site";
-// ABI version 2 (abi.h): the entry is skipped while autospan_disabled_v2 is set, the exit is
-// skipped for a null token.
+// ABI version 2 (abi.h): the entry is skipped while the thread gate is set or the site is filtered
+// off, the exit is skipped for a null token.
 constexpr llvm::StringRef EnterName = "autospan_enter_v2";
 constexpr llvm::StringRef ExitName = "autospan_exit_v2";
 constexpr llvm::StringRef CleanupName = "autospan_cleanup_v2";
-constexpr llvm::StringRef DisabledName = "autospan_disabled_v2";
+constexpr llvm::StringRef ThreadGateName = "autospan_thread_gate_v2";
+constexpr llvm::StringRef FilterOffName = "autospan_filter_off_v2";
 // C++ only: the class holding the inline cleanup (`if (*token) autospan_exit_v2(*token);`).
 constexpr llvm::StringRef HelperClassName = "__autospan_abi_v2";
 constexpr llvm::StringRef HelperName = "exit";
@@ -46,6 +47,15 @@ bool isCharPointer(QualType T) {
 }
 
 // True when RD has exactly the fields abi.h declares, with the expected types.
+// The field abi.h calls `state` (the sixth).
+FieldDecl* stateField(const RecordDecl& RD) {
+  unsigned Index = 0;
+  for (FieldDecl* F : RD.fields())
+    if (Index++ == 5)
+      return F;
+  return nullptr;
+}
+
 bool hasSiteLayout(const RecordDecl& RD, const ASTContext& Ctx) {
   unsigned Index = 0;
   for (const FieldDecl* F : RD.fields()) {
@@ -71,10 +81,13 @@ bool SiteInjector::lookUpDeclared(AbiDecls& Out) {
   FunctionDecl* Enter = lookUpFunction(Ctx, EnterName);
   FunctionDecl* Exit = lookUpFunction(Ctx, ExitName);
   FunctionDecl* Cleanup = lookUpFunction(Ctx, CleanupName);
-  VarDecl* Disabled = lookUpVariable(Ctx, DisabledName);
-  if (!Enter || !Exit || !Cleanup || !Disabled || Enter->getNumParams() != 1 ||
+  VarDecl* ThreadGate = lookUpVariable(Ctx, ThreadGateName);
+  VarDecl* FilterOff = lookUpVariable(Ctx, FilterOffName);
+  if (!Enter || !Exit || !Cleanup || !ThreadGate || !FilterOff || Enter->getNumParams() != 1 ||
       Exit->getNumParams() != 1 || Cleanup->getNumParams() != 1 ||
-      !Disabled->getType()->isIntegralOrEnumerationType())
+      !ThreadGate->getType()->isSpecificBuiltinType(BuiltinType::UChar) ||
+      ThreadGate->getTLSKind() != VarDecl::TLS_Static ||
+      !FilterOff->getType()->isSpecificBuiltinType(BuiltinType::UInt))
     return false;
   QualType SitePtr = Enter->getParamDecl(0)->getType();
   if (!SitePtr->isPointerType() || !Enter->getReturnType()->isVoidPointerType() ||
@@ -88,7 +101,9 @@ bool SiteInjector::lookUpDeclared(AbiDecls& Out) {
   Out.Enter = Enter;
   Out.Exit = Exit;
   Out.Cleanup = Cleanup;
-  Out.Disabled = Disabled;
+  Out.ThreadGate = ThreadGate;
+  Out.FilterOff = FilterOff;
+  Out.State = stateField(*RD->getDefinition());
   Out.FromSource = true;
   return true;
 }
@@ -127,6 +142,7 @@ void SiteInjector::synthesise(AbiDecls& Out) {
   }
   RD->completeDefinition();
   Out.SiteType = Ctx.getRecordType(RD);
+  Out.State = stateField(*RD);
 
   FunctionProtoType::ExtProtoInfo EPI;
   if (CPlusPlus)
@@ -147,11 +163,18 @@ void SiteInjector::synthesise(AbiDecls& Out) {
   Out.Exit = Declare(ExitName, Ctx.VoidTy, Ctx.VoidPtrTy);
   Out.Cleanup = Declare(CleanupName, Ctx.VoidTy, Ctx.getPointerType(Ctx.VoidPtrTy));
 
-  QualType FlagTy = Ctx.getVolatileType(Ctx.UnsignedCharTy);
-  Out.Disabled = VarDecl::Create(Ctx, DC, Loc, Loc, &Ctx.Idents.get(DisabledName), FlagTy,
-                                 Ctx.getTrivialTypeSourceInfo(FlagTy, Loc), SC_Extern);
-  Out.Disabled->setImplicit();
-  Out.Disabled->addAttr(VisibilityAttr::CreateImplicit(Ctx, VisibilityAttr::Default));
+  auto DeclareVariable = [&](llvm::StringRef Name, QualType T) {
+    auto* VD = VarDecl::Create(Ctx, DC, Loc, Loc, &Ctx.Idents.get(Name), T,
+                               Ctx.getTrivialTypeSourceInfo(T, Loc), SC_Extern);
+    VD->setImplicit();
+    VD->addAttr(VisibilityAttr::CreateImplicit(Ctx, VisibilityAttr::Default));
+    return VD;
+  };
+  // extern __thread unsigned char autospan_thread_gate_v2 __attribute__((tls_model(...)));
+  Out.ThreadGate = DeclareVariable(ThreadGateName, Ctx.UnsignedCharTy);
+  Out.ThreadGate->setTSCSpec(TSCS___thread);
+  Out.ThreadGate->addAttr(TLSModelAttr::CreateImplicit(Ctx, "initial-exec"));
+  Out.FilterOff = DeclareVariable(FilterOffName, Ctx.UnsignedIntTy);
   Out.FromSource = false;
 }
 
@@ -302,24 +325,59 @@ void SiteInjector::inject(FunctionDecl& FD, const selection::Decision& D) {
         IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.IntTy), 0), Ctx.IntTy, Loc),
         nullptr, VK_PRValue, FPOptionsOverride());
   };
-  // `autospan_disabled_v2 ? NULL : autospan_enter_v2(&site)`: a disabled runtime costs a load and
-  // a branch, no call.
-  QualType FlagTy = A.Disabled->getType();
-  auto* FlagRef = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), A.Disabled,
-                                      false, Loc, FlagTy, VK_LValue);
-  Expr* Flag = ImplicitCastExpr::Create(Ctx, FlagTy.getUnqualifiedType(), CK_LValueToRValue,
-                                        FlagRef, nullptr, VK_PRValue, FPOptionsOverride());
-  if (Ctx.getLangOpts().CPlusPlus)
-    Flag = ImplicitCastExpr::Create(Ctx, Ctx.BoolTy, CK_IntegralToBoolean, Flag, nullptr,
-                                    VK_PRValue, FPOptionsOverride());
-  // Without optimisation the test only adds blocks to compile (the cleanup helper is not inlined
-  // either): -O0 builds call autospan_enter_v2 unconditionally, which answers NULL when disabled.
+  // `gate != 0 || (atomic_load(&site.state) & ~1u) == atomic_load(&filter_off) ? NULL :
+  // autospan_enter_v2(&site)`: what the runtime would answer with NULL at once costs loads and
+  // branches, no call (abi.h). The loads are relaxed atomics, as the runtime writes those words
+  // with atomics (ThreadSanitizer builds see no race).
+  const bool CPlusPlus = Ctx.getLangOpts().CPlusPlus;
+  QualType CondTy = CPlusPlus ? Ctx.BoolTy : Ctx.IntTy;
+  auto RelaxedLoad = [&](Expr* LValue) -> Expr* {
+    QualType T = LValue->getType();
+    auto* Addr =
+        UnaryOperator::Create(Ctx, LValue, UO_AddrOf, Ctx.getPointerType(T), VK_PRValue,
+                              OK_Ordinary, Loc, /*CanOverflow=*/false, FPOptionsOverride());
+    Expr* Order = IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.IntTy), 0), Ctx.IntTy,
+                                         Loc); // __ATOMIC_RELAXED
+    Expr* Args[] = {Addr, Order};
+    return new (Ctx)
+        AtomicExpr(Loc, Args, T.getUnqualifiedType(), AtomicExpr::AO__atomic_load_n, Loc);
+  };
+  auto Binary = [&](Expr* L, BinaryOperatorKind Op, Expr* R, QualType T) -> Expr* {
+    return BinaryOperator::Create(Ctx, L, R, Op, T, VK_PRValue, OK_Ordinary, Loc,
+                                  FPOptionsOverride());
+  };
+  auto* GateRef = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), A.ThreadGate,
+                                      false, Loc, A.ThreadGate->getType(), VK_LValue);
+  // The gate is only written by its own thread: a plain load.
+  Expr* Gate = ImplicitCastExpr::Create(Ctx, Ctx.UnsignedCharTy, CK_LValueToRValue, GateRef,
+                                        nullptr, VK_PRValue, FPOptionsOverride());
+  Gate = ImplicitCastExpr::Create(Ctx, Ctx.IntTy, CK_IntegralCast, Gate, nullptr, VK_PRValue,
+                                  FPOptionsOverride());
+  Expr* GateSet = Binary(
+      Gate, BO_NE,
+      IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.IntTy), 0), Ctx.IntTy, Loc),
+      CondTy);
+  auto* StateSiteRef =
+      DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), Site,
+                          /*RefersToEnclosingVariableOrCapture=*/false, Loc, A.SiteType, VK_LValue);
+  Expr* StateField = MemberExpr::CreateImplicit(Ctx, StateSiteRef, /*IsArrow=*/false, A.State,
+                                                Ctx.UnsignedIntTy, VK_LValue, OK_Ordinary);
+  Expr* State = Binary(RelaxedLoad(StateField), BO_And, Unsigned(~1u), Ctx.UnsignedIntTy);
+  auto* FilterRef = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(),
+                                        A.FilterOff, false, Loc, A.FilterOff->getType(), VK_LValue);
+  Expr* FilteredOff = Binary(State, BO_EQ, RelaxedLoad(FilterRef), CondTy);
+  Expr* Skip = Binary(GateSet, BO_LOr, FilteredOff, CondTy);
+  // Without optimisation the tests only add blocks to compile (the cleanup helper is not inlined
+  // either): -O0 builds call autospan_enter_v2 unconditionally, which answers NULL itself.
   Expr* Call =
       Ctx.getLangOpts().Optimize
           ? static_cast<Expr*>(new (Ctx) ConditionalOperator(
-                Flag, Loc, NullPointer(), Loc, EnterCall, Ctx.VoidPtrTy, VK_PRValue, OK_Ordinary))
+                Skip, Loc, NullPointer(), Loc, EnterCall, Ctx.VoidPtrTy, VK_PRValue, OK_Ordinary))
           : EnterCall;
-  A.Disabled->setIsUsed();
+  if (Ctx.getLangOpts().Optimize) {
+    A.ThreadGate->setIsUsed();
+    A.FilterOff->setIsUsed();
+  }
   // Local declarations belong to their function's context like parsed ones: serialising a PCH
   // numbers a function's static locals by walking that list.
   FD.addHiddenDecl(Site);

@@ -5,7 +5,11 @@
 //     static autospan_site __autospan_site = {name, function, file, line, AUTOSPAN_SITE_AUTO,
 //                                             0, 0};
 //     void* __autospan_token __attribute__((cleanup(__autospan_abi_v2::exit))) =
-//         autospan_disabled_v2 ? nullptr : autospan_enter_v2(&__autospan_site);
+//         autospan_thread_gate_v2 != 0 ||
+//                 (__atomic_load_n(&__autospan_site.state, __ATOMIC_RELAXED) & ~1u) ==
+//                     __atomic_load_n(&autospan_filter_off_v2, __ATOMIC_RELAXED)
+//             ? nullptr
+//             : autospan_enter_v2(&__autospan_site);
 //     ...original statements...
 //   }
 //
@@ -13,9 +17,11 @@
 // once per translation unit (C: cleanup(autospan_cleanup_v2), the same test out of line). The
 // descriptor is a constant-initialised static (no guard variable); the cleanup runs on every way
 // out, exception unwinding included. The ABI functions are extern "C" and noexcept, so they are
-// plain calls, not invokes. A disabled runtime costs a load and a branch; a token that is null
-// (sampled out, filtered off) costs no exit call. Constructors get the guard after their member
-// initialisers (the body starts there); function-try-blocks get it inside the try block.
+// plain calls, not invokes. A call the runtime would answer with NULL at once (disabled, sampled
+// out, outside a required parent, filtered off) costs a few loads and branches and no call; a
+// null token costs no exit call. -O0 calls autospan_enter_v2 unconditionally. Constructors get the
+// guard after their member initialisers (the body starts there); function-try-blocks get it inside
+// the try block.
 #ifndef AUTOSPAN_PLUGIN_SITE_INJECTOR_H
 #define AUTOSPAN_PLUGIN_SITE_INJECTOR_H
 
@@ -25,6 +31,7 @@
 
 namespace clang {
 class ASTContext;
+class FieldDecl;
 class FunctionDecl;
 class RecordDecl;
 class VarDecl;
@@ -55,7 +62,9 @@ private:
     clang::FunctionDecl* Enter = nullptr;
     clang::FunctionDecl* Exit = nullptr;    // void autospan_exit_v2(void* token)
     clang::FunctionDecl* Cleanup = nullptr; // void autospan_cleanup_v2(void** token)
-    clang::VarDecl* Disabled = nullptr;     // volatile unsigned char autospan_disabled_v2
+    clang::VarDecl* ThreadGate = nullptr;   // __thread unsigned char autospan_thread_gate_v2
+    clang::VarDecl* FilterOff = nullptr;    // unsigned int autospan_filter_off_v2
+    clang::FieldDecl* State = nullptr;      // autospan_site::state
     bool FromSource = false;
   };
   const AbiDecls& abi();

@@ -21,13 +21,20 @@ namespace autospan {
 namespace detail {
 
 // The RAII guard behind AUTOSPAN_FUNCTION() and AUTOSPAN_SCOPE(), speaking ABI version 2 like the
-// plugin (abi.h): a disabled runtime costs a load and a branch, a null token no exit call. The
-// Clang plugin recognises a body whose first statement declares one of these and does not
-// instrument it a second time.
+// plugin (abi.h): a call the runtime would answer with NULL at once (disabled, sampled out,
+// outside a required parent, filtered off) costs a few loads and branches instead, and a null
+// token no exit call. `skip_bits`: the bits of the thread gate that skip this site (a manual scope
+// still calls when the thread is only outside an explicit trace: it starts one). The Clang plugin
+// recognises a body whose first statement declares one of these and does not instrument it a
+// second time.
 class SiteGuard {
 public:
-  explicit SiteGuard(::autospan_site* site) noexcept
-      : token_(::autospan_disabled_v2 ? nullptr : ::autospan_enter_v2(site)) {}
+  explicit SiteGuard(::autospan_site* site, unsigned int skip_bits = 0xffu) noexcept
+      : token_((::autospan_thread_gate_v2 & skip_bits) != 0 ||
+                       (__atomic_load_n(&site->state, __ATOMIC_RELAXED) & ~1u) ==
+                           __atomic_load_n(&::autospan_filter_off_v2, __ATOMIC_RELAXED)
+                   ? nullptr
+                   : ::autospan_enter_v2(site)) {}
   ~SiteGuard() {
     if (token_)
       ::autospan_exit_v2(token_);
@@ -48,8 +55,11 @@ private:
 #define AUTOSPAN_DETAIL_SITE(id, name, function, flags)                                            \
   static ::autospan_site AUTOSPAN_DETAIL_CAT(autospan_site_, id) = {                               \
       name, function, __FILE__, __LINE__, flags, 0u, 0u};                                          \
-  ::autospan::detail::SiteGuard AUTOSPAN_DETAIL_CAT(autospan_guard_,                               \
-                                                    id)(&AUTOSPAN_DETAIL_CAT(autospan_site_, id))
+  ::autospan::detail::SiteGuard AUTOSPAN_DETAIL_CAT(autospan_guard_, id)(                          \
+      &AUTOSPAN_DETAIL_CAT(autospan_site_, id),                                                    \
+      ((flags)&AUTOSPAN_SITE_KIND_MASK) == AUTOSPAN_SITE_MANUAL                                    \
+          ? 0xffu & ~AUTOSPAN_THREAD_GATE_OUTSIDE                                                  \
+          : 0xffu)
 
 // AUTOSPAN_FUNCTION("app::Loader::load"): an automatic span for the enclosing function, under the
 // given name (autospan-rewrite always passes the name the plugin would use). Without an argument

@@ -97,7 +97,7 @@ void* enter_suppressing_root(ThreadState* t, autospan_site* site) noexcept {
   f.site = site;
   f.flags = kind_of(site) | kFrameSuppress;
   f.start = now_ticks();
-  t_tls.gate |= kTlsSuppress;
+  t_gate |= kTlsSuppress;
   return reinterpret_cast<void*>(std::uintptr_t{1});
 }
 
@@ -131,7 +131,7 @@ __attribute__((noinline)) void* enter_general(autospan_site* site) noexcept {
   }
   if (gate != kGateFast && gate != kGateSlow)
     return nullptr;
-  if (t_tls.gate != 0 && !outside_ends(site))
+  if (t_gate != 0 && !outside_ends(site))
     return nullptr; // inside the runtime, inside a sampled-out trace, or outside a required one
   if (!filter_admits(site))
     return nullptr; // AUTOSPAN_FILTER: resolved off
@@ -194,7 +194,7 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
   std::uint8_t mode = g_hot.exit_mode.load(std::memory_order_relaxed);
 
   if (f.flags & kFrameSuppress) {
-    t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
+    t_gate &= static_cast<std::uint8_t>(~kTlsSuppress);
     t->depth = index;
     return;
   }
@@ -362,7 +362,7 @@ void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now,
     Frame& f = t->stack[d];
     std::uint32_t kind = f.flags & kFrameKindMask;
     if (f.flags & kFrameSuppress)
-      t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
+      t_gate &= static_cast<std::uint8_t>(~kTlsSuppress);
     bool keep = (f.flags & kFrameKeep) || kind == kFrameScope || error != nullptr ||
                 now - f.start >= g_hot.min_ticks.load(std::memory_order_relaxed);
     if ((kind == kFrameAuto || kind == kFrameScope) && keep &&
@@ -418,7 +418,7 @@ std::uint32_t push_frame(ThreadState* t, const Frame& f) noexcept {
     return kNoParentIndex;
   t->stack[d] = f;
   t->depth = d + 1;
-  note_pushed_frame(f);
+  note_pushed_frame(t, d, f);
   return d;
 }
 
@@ -429,7 +429,7 @@ void pop_frame(ThreadState* t, std::uint32_t index, std::uint64_t now) noexcept 
   if (index + 1 < t->depth)
     end_frames_above(t, index + 1, now);
   if (t->stack[index].flags & kFrameSuppress)
-    t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
+    t_gate &= static_cast<std::uint8_t>(~kTlsSuppress);
   t->stack[index].child_ticks = 0;
   t->depth = index;
 }
@@ -451,6 +451,7 @@ void end_open_frames_at_exit() noexcept {
 } // namespace autospan::internal
 
 using autospan::internal::g_hot;
+using autospan::internal::t_gate;
 using autospan::internal::t_tls;
 
 // ABI version 2 (abi.h). Instrumented code reads this before calling autospan_enter_v2. Set here,
@@ -478,7 +479,10 @@ extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v2(autospan_site* site) noex
   namespace ai = autospan::internal;
   if (__builtin_expect(g_hot.gate.load(std::memory_order_relaxed) != ai::kGateFast, 0)) {
     if (g_hot.gate.load(std::memory_order_relaxed) == ai::kGateDisabled) {
-      // Disabled for good: no gate ever reopens once closed.
+      // Disabled for good: no gate ever reopens once closed. This thread's automatic and manual
+      // sites stop calling (t_gate is its own, so no race even under TSan), and so do objects
+      // built against the first form of version 2 (the process-wide byte).
+      ai::t_gate |= ai::kTlsDisabled;
 #if !defined(AUTOSPAN_DETAIL_TSAN)
       __atomic_store_n(&autospan_disabled_v2, 1, __ATOMIC_RELAXED);
 #endif
@@ -493,7 +497,7 @@ extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v2(autospan_site* site) noex
       return ai::enter_general(site);
   }
   ai::ThreadState* t = t_tls.state;
-  const std::uint8_t tls_gate = t_tls.gate;
+  const std::uint8_t tls_gate = t_gate;
   if (__builtin_expect(t == nullptr || tls_gate != 0, 0)) {
     // Inside a sampled-out trace or inside the runtime: enter_general would answer NULL too (only
     // a thread that is just outside a required parent has something to decide there).

@@ -13,6 +13,10 @@
 
 #include <mutex>
 
+extern "C" {
+AUTOSPAN_ABI_EXPORT unsigned int autospan_filter_off_v2 = 1;
+}
+
 namespace autospan::internal {
 
 ControlGlobals g_control;
@@ -51,8 +55,10 @@ void install(FilterRules rules) {
     next = new CompiledFilter{g_last_generation, std::move(rules)};
   }
   retire(g_filter.exchange(next, std::memory_order_acq_rel));
-  g_control.filter_off_tag.store(next ? state_bits(next->generation, false) : 1u,
-                                 std::memory_order_release);
+  const unsigned off_tag = next ? state_bits(next->generation, false) : 1u;
+  g_control.filter_off_tag.store(off_tag, std::memory_order_release);
+  // The copy instrumented code compares inline (abi.h).
+  __atomic_store_n(&autospan_filter_off_v2, off_tag, __ATOMIC_RELEASE);
   // Without the throw hook every enter must take the general path (runtime.h, kGateSlow).
   g_control.filter_on_tag.store(
       next && config().have_throw_hook ? state_bits(next->generation, true) : 1u,
@@ -107,8 +113,12 @@ void control_configure(const RuntimeConfig& c) noexcept {
     AUTOSPAN_LOG(Warn, "AUTOSPAN_FILTER: out of memory; the filter is not applied");
   }
   // TRACEPARENT makes the whole process part of an explicitly started trace.
-  g_control.require_parent.store(c.options.require_parent && !c.env_context.valid() ? 1 : 0,
-                                 std::memory_order_relaxed);
+  const bool require_parent = c.options.require_parent && !c.env_context.valid();
+  g_control.require_parent.store(require_parent ? 1 : 0, std::memory_order_relaxed);
+  // A thread marked outside no longer reaches the runtime from automatic sites, so the mark is
+  // lifted here (on the reconfiguring thread; reconfiguration is for tests, single-threaded).
+  if (!require_parent)
+    t_gate &= static_cast<std::uint8_t>(~kTlsOutside);
 }
 
 bool control_needs_slow_gate() noexcept {

@@ -16,7 +16,9 @@
 
 namespace autospan::internal {
 
-__thread TlsBlock t_tls __attribute__((tls_model("initial-exec"))) = {nullptr, 0, 0, 0, {}};
+__thread TlsBlock t_tls __attribute__((tls_model("initial-exec"))) = {nullptr, 0, 0, {}};
+__thread std::uint8_t t_gate __asm__("autospan_thread_gate_v2")
+    __attribute__((tls_model("initial-exec"), visibility("default"))) = 0;
 
 namespace {
 

@@ -158,20 +158,26 @@ struct ThreadState {
 // Per-thread word block in initial-exec TLS: the hot path reads it with one %fs-relative load.
 struct TlsBlock {
   ThreadState* state;
-  std::uint8_t gate;      // enter: nonzero -> slow path (kGate*)
   std::uint8_t exit_gate; // exit: nonzero -> slow path (exception in flight)
   std::uint8_t dead;      // the thread is past its TLS destructors: record nothing more
-  std::uint8_t pad[5];
-};
-enum : std::uint8_t {
-  kTlsBusy = 1u << 0,     // inside the runtime: instrumented calls from here are not traced
-  kTlsSuppress = 1u << 1, // inside a sampled-out trace
-  kTlsOutside = 1u << 2,  // AUTOSPAN_REQUIRE_PARENT: no explicit trace (runtime_control.h)
+  std::uint8_t pad[6];
 };
 
 // __thread, not thread_local: a POD with constant initialisation needs no TLS wrapper call, and
 // initial-exec makes each access one %fs-relative load.
 extern __thread TlsBlock t_tls __attribute__((tls_model("initial-exec")));
+
+// The thread's enter gate, which instrumented code reads too (abi.h, autospan_thread_gate_v2):
+// nonzero sends enter off the fast path, and instrumented automatic sites do not call at all.
+// Only this thread (and signal handlers on it) writes it.
+extern __thread std::uint8_t t_gate __asm__("autospan_thread_gate_v2")
+    __attribute__((tls_model("initial-exec")));
+enum : std::uint8_t {
+  kTlsBusy = 1u << 0,     // inside the runtime: instrumented calls from here are not traced
+  kTlsSuppress = 1u << 1, // inside a sampled-out trace
+  kTlsOutside = AUTOSPAN_THREAD_GATE_OUTSIDE, // AUTOSPAN_REQUIRE_PARENT: no explicit trace
+  kTlsDisabled = 1u << 3, // the runtime is disabled for good (set on the thread's first call)
+};
 
 // Creates, registers and installs this thread's state. nullptr when the thread is exiting or
 // memory is exhausted.

@@ -41,7 +41,8 @@ if grep -q 'shop::' <<<"$out"; then fail "OTEL_SDK_DISABLED=true still exported 
 
 # 2: was anything instrumented?
 out="$(nm -u CMakeFiles/shop.dir/src/shop.cpp.o | grep autospan_)"
-expect nm 'U autospan_disabled_v2' "$out"
+expect nm 'U autospan_thread_gate_v2' "$out"
+expect nm 'U autospan_filter_off_v2' "$out"
 expect nm 'U autospan_enter_v2' "$out"
 expect nm 'U autospan_exit_v2' "$out"
 

@@ -12,14 +12,25 @@
  * The protocol of version 2, per instrumented function (C++; see autospan.h for the macro form):
  *
  *   static autospan_site site = {name, function, file, line, AUTOSPAN_SITE_AUTO, 0, 0};
- *   void* token = autospan_disabled_v2 ? NULL : autospan_enter_v2(&site);
+ *   void* token = autospan_thread_gate_v2 != 0 ||
+ *                         (atomic_load_relaxed(&site.state) & ~1u) ==
+ *                             atomic_load_relaxed(&autospan_filter_off_v2)
+ *                     ? NULL
+ *                     : autospan_enter_v2(&site);
  *   ... body ...
  *   on every way out (exception unwinding included): if (token) autospan_exit_v2(token);
  *
- * A disabled runtime therefore costs one load and one branch, and no call. C translation units
- * (whose `cleanup` attribute can only name a function) pass &token to autospan_cleanup_v2, which
- * does the same test out of line. Version 1 (still exported) called enter and exit(&token)
- * unconditionally.
+ * Every call the runtime would answer with NULL at once is answered inline instead, without a
+ * call: a disabled runtime, a thread inside a sampled-out trace or outside the explicit trace
+ * AUTOSPAN_REQUIRE_PARENT asks for (the per-thread gate), and a site AUTOSPAN_FILTER turned off
+ * (its state equals the current filter's tag). C translation units (whose `cleanup` attribute can
+ * only name a function) pass &token to autospan_cleanup_v2, which does the exit's test out of line.
+ *
+ * History, all still exported: version 1 called enter and exit(&token) unconditionally; the first
+ * form of version 2 tested only autospan_disabled_v2 (a process-wide byte) before the call. The
+ * per-thread gate and the filter tag were added to version 2 without renaming enter and exit,
+ * whose meaning did not change: code that reads them needs a runtime that exports them, and
+ * fails to link against an older one.
  */
 #ifndef AUTOSPAN_DETAIL_ABI_H
 #define AUTOSPAN_DETAIL_ABI_H
@@ -66,13 +77,28 @@ typedef struct autospan_site {
 #endif
 } autospan_site;
 
-/* Nonzero once the runtime is disabled for the rest of the process (OTEL_SDK_DISABLED, or after
- * its shutdown): instrumented code then skips autospan_enter_v2. Runtime-owned; starts 0, so the
- * first call initialises the runtime (which may set it). Read with a plain load: a stale 0 only
- * costs one more call that returns NULL. */
+/* Per-thread gate. Nonzero: automatic sites (AUTOSPAN_SITE_AUTO) skip autospan_enter_v2, the
+ * runtime would answer NULL. Manual scopes (AUTOSPAN_SITE_MANUAL) skip it when a bit other than
+ * AUTOSPAN_THREAD_GATE_OUTSIDE is set: a manual scope is what starts the explicit trace that
+ * AUTOSPAN_REQUIRE_PARENT waits for. Runtime-owned, written only by its own thread; starts 0, so
+ * a thread's first call reaches the runtime, which sets the bits that apply (a disabled runtime,
+ * for one, sets them on each thread's first call). Initial-exec TLS: one %fs-relative load, and
+ * libautospan's own TLS is initial-exec already, so no new constraint on dlopen. */
+#define AUTOSPAN_THREAD_GATE_OUTSIDE 0x04u
 #if defined(__cplusplus)
-extern "C" { /* the braced form: `extern "C" extern` is not allowed */
+extern "C" {
 #endif
+AUTOSPAN_ABI_EXPORT extern __thread unsigned char autospan_thread_gate_v2
+    __attribute__((tls_model("initial-exec")));
+
+/* AUTOSPAN_FILTER (and autospan::set_filter): `state & ~1u` of an automatic site that the current
+ * filter turned off. A new filter gets a new tag, so decisions made under an older one no longer
+ * match and the site asks the runtime again. No masked state is odd, so the tag is 1 while no
+ * filter is active. Runtime-owned; read with a relaxed atomic load. */
+AUTOSPAN_ABI_EXPORT extern unsigned int autospan_filter_off_v2;
+
+/* The first form of version 2 (objects built before the gate above): nonzero once the runtime is
+ * disabled for the rest of the process. Runtime-owned, read with a plain load. */
 AUTOSPAN_ABI_EXPORT extern volatile unsigned char autospan_disabled_v2;
 #if defined(__cplusplus)
 }

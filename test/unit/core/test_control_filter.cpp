@@ -301,6 +301,8 @@ TEST_CASE("a site caches its decision in autospan_site::state", "[control][filte
   CHECK((resolved & ai::kSiteFilterOff) != 0);
   CHECK((resolved >> ai::kSiteFilterGenerationShift) != 0);
   CHECK(ai::site_filtered_off(&off_site)); // the inline check of the hot path now answers
+  // ... and so does the one instrumented code makes before calling (abi.h).
+  CHECK((off_site.state & ~1u) == autospan_filter_off_v2);
 
   token = autospan_enter_v1(&on_site);
   CHECK(token != nullptr);
@@ -312,6 +314,7 @@ TEST_CASE("a site caches its decision in autospan_site::state", "[control][filte
   // A new filter: a new generation; the old decision no longer matches the hot path's tag.
   CHECK(autospan::set_filter("acme::other=off"));
   CHECK_FALSE(ai::site_filtered_off(&off_site));
+  CHECK((off_site.state & ~1u) != autospan_filter_off_v2);
   token = autospan_enter_v1(&off_site);
   CHECK(token != nullptr);
   autospan_exit_v1(&token);
@@ -323,6 +326,7 @@ TEST_CASE("a site caches its decision in autospan_site::state", "[control][filte
 
   CHECK(autospan::set_filter(""));
   CHECK_FALSE(ai::site_filtered_off(&on_site));
+  CHECK(autospan_filter_off_v2 == 1u); // no masked state is odd: nothing is skipped inline
   auto spans = take_spans();
   CHECK(count_spans(spans, "acme::other::cached") == 1);
   CHECK(count_spans(spans, "acme::detail::cached") == 1);
