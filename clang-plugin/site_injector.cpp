@@ -196,35 +196,55 @@ FunctionDecl* SiteInjector::isConstantEvaluatedBuiltin() {
   return IsConstantEvaluated;
 }
 
+CXXRecordDecl* SiteInjector::helperClass() {
+  if (HelperClass)
+    return HelperClass;
+  // struct __attribute__((visibility("hidden"))) __autospan_abi_v2 { ... };
+  // Neither the class nor its members are visible to lookup. CodeGen emits a member function
+  // defined in its class on first use (as linkonce_odr), so no top-level declaration is needed.
+  // Hidden: calls to the members stay direct in -fPIC code (no PLT), and each shared object
+  // keeps its own copy.
+  SourceLocation Loc;
+  HelperClass = CXXRecordDecl::Create(Ctx, compat::StructTag, Ctx.getTranslationUnitDecl(), Loc,
+                                      Loc, &Ctx.Idents.get(HelperClassName));
+  HelperClass->setImplicit();
+  HelperClass->addAttr(VisibilityAttr::CreateImplicit(Ctx, VisibilityAttr::Hidden));
+  HelperClass->startDefinition();
+  HelperClass->completeDefinition();
+  return HelperClass;
+}
+
+CXXMethodDecl* SiteInjector::addHelper(llvm::StringRef Name, QualType Ret, QualType Param,
+                                       llvm::StringRef ParamName) {
+  SourceLocation Loc;
+  CXXRecordDecl* RD = helperClass();
+  FunctionProtoType::ExtProtoInfo EPI;
+  EPI.ExceptionSpec.Type = EST_BasicNoexcept;
+  QualType FT = Ctx.getFunctionType(Ret, {Param}, EPI);
+  auto* M = CXXMethodDecl::Create(
+      Ctx, RD, Loc, DeclarationNameInfo(DeclarationName(&Ctx.Idents.get(Name)), Loc), FT,
+      Ctx.getTrivialTypeSourceInfo(FT, Loc), SC_Static, /*UsesFPIntrin=*/false, /*isInline=*/true,
+      ConstexprSpecKind::Unspecified, Loc);
+  M->setAccess(AS_public);
+  M->setImplicit();
+  auto* P = ParmVarDecl::Create(Ctx, M, Loc, Loc, &Ctx.Idents.get(ParamName), Param,
+                                Ctx.getTrivialTypeSourceInfo(Param, Loc), SC_None, nullptr);
+  M->setParams({P});
+  RD->addDecl(M);
+  return M;
+}
+
 FunctionDecl* SiteInjector::cleanupFunction(const AbiDecls& A) {
   if (!Ctx.getLangOpts().CPlusPlus)
     return A.Cleanup; // C: a `cleanup` function must already exist; the test is out of line
   if (Helper)
     return Helper;
-  // struct __autospan_abi_v2 {
-  //   static inline void exit(void** token) noexcept { if (*token) autospan_exit_v2(*token); }
-  // };
-  // Neither the class nor its member are visible to lookup. CodeGen emits a member function
-  // defined in its class on first use (as linkonce_odr), so no top-level declaration is needed,
-  // and at -O1 and above the test is inlined into every instrumented function.
+  // static inline void exit(void** token) noexcept { if (*token) autospan_exit_v2(*token); }
+  // At -O1 and above the test is inlined into every instrumented function.
   SourceLocation Loc;
-  auto* RD = CXXRecordDecl::Create(Ctx, compat::StructTag, Ctx.getTranslationUnitDecl(), Loc, Loc,
-                                   &Ctx.Idents.get(HelperClassName));
-  RD->setImplicit();
-  RD->startDefinition();
   QualType TokenPtr = Ctx.getPointerType(Ctx.VoidPtrTy);
-  FunctionProtoType::ExtProtoInfo EPI;
-  EPI.ExceptionSpec.Type = EST_BasicNoexcept;
-  QualType FT = Ctx.getFunctionType(Ctx.VoidTy, {TokenPtr}, EPI);
-  auto* M = CXXMethodDecl::Create(
-      Ctx, RD, Loc, DeclarationNameInfo(DeclarationName(&Ctx.Idents.get(HelperName)), Loc), FT,
-      Ctx.getTrivialTypeSourceInfo(FT, Loc), SC_Static, /*UsesFPIntrin=*/false, /*isInline=*/true,
-      ConstexprSpecKind::Unspecified, Loc);
-  M->setAccess(AS_public);
-  M->setImplicit();
-  auto* P = ParmVarDecl::Create(Ctx, M, Loc, Loc, &Ctx.Idents.get("token"), TokenPtr,
-                                Ctx.getTrivialTypeSourceInfo(TokenPtr, Loc), SC_None, nullptr);
-  M->setParams({P});
+  CXXMethodDecl* M = addHelper(HelperName, Ctx.VoidTy, TokenPtr, "token");
+  ParmVarDecl* P = M->getParamDecl(0);
   auto LoadToken = [&]() -> Expr* {
     auto* Ref = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), P, false, Loc,
                                     TokenPtr, VK_LValue);
@@ -248,11 +268,104 @@ FunctionDecl* SiteInjector::cleanupFunction(const AbiDecls& A) {
                             Cond, Loc, Loc, Call);
   Stmt* Body[] = {If};
   M->setBody(compat::createCompoundStmt(Ctx, Body, nullptr, Loc, Loc));
-  RD->addDecl(M);
-  RD->completeDefinition();
   A.Exit->setIsUsed();
   Helper = M;
   return Helper;
+}
+
+FunctionDecl* SiteInjector::enterFunction(const AbiDecls& A) {
+  if (EnterHelper)
+    return EnterHelper;
+  // static __attribute__((noinline)) void* enter(autospan_site* site) noexcept {
+  //   return <skip(*site)> ? nullptr : autospan_enter_v2(site);
+  // }
+  // Out of line on purpose: the tests are the same in every instrumented function, and inlined
+  // into each (and into each inlined copy of one) they cost the optimiser more than a call costs
+  // at run time (docs/performance.md, "Compile time").
+  SourceLocation Loc;
+  QualType SitePtr = A.Enter->getParamDecl(0)->getType();
+  CXXMethodDecl* M = addHelper("enter", Ctx.VoidPtrTy, SitePtr, "site");
+  M->addAttr(NoInlineAttr::CreateImplicit(Ctx));
+  ParmVarDecl* P = M->getParamDecl(0);
+  auto SitePointer = [&]() -> Expr* {
+    auto* Ref = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), P, false, Loc,
+                                    SitePtr, VK_LValue);
+    return ImplicitCastExpr::Create(Ctx, SitePtr, CK_LValueToRValue, Ref, nullptr, VK_PRValue,
+                                    FPOptionsOverride());
+  };
+  Expr* Site =
+      UnaryOperator::Create(Ctx, SitePointer(), UO_Deref, SitePtr->getPointeeType(), VK_LValue,
+                            OK_Ordinary, Loc, /*CanOverflow=*/false, FPOptionsOverride());
+  Expr* Value = guardedEnter(A, Site, SitePointer(), Loc);
+  Stmt* Body[] = {ReturnStmt::Create(Ctx, Loc, Value, nullptr)};
+  M->setBody(compat::createCompoundStmt(Ctx, Body, nullptr, Loc, Loc));
+  EnterHelper = M;
+  return EnterHelper;
+}
+
+Expr* SiteInjector::enterCall(const AbiDecls& A, FunctionDecl* Callee, Expr* Arg,
+                              SourceLocation Loc) {
+  auto* Ref = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), Callee, false,
+                                  Loc, Callee->getType(), VK_LValue);
+  auto* Ptr = ImplicitCastExpr::Create(Ctx, Ctx.getPointerType(Callee->getType()),
+                                       CK_FunctionToPointerDecay, Ref, nullptr, VK_PRValue,
+                                       FPOptionsOverride());
+  QualType ParamTy = Callee->getParamDecl(0)->getType();
+  if (!Ctx.hasSameType(ParamTy, Arg->getType())) // e.g. a typedef: same record, different sugar
+    Arg = ImplicitCastExpr::Create(Ctx, ParamTy, CK_NoOp, Arg, nullptr, VK_PRValue,
+                                   FPOptionsOverride());
+  Callee->setIsUsed();
+  (void)A;
+  return CallExpr::Create(Ctx, Ptr, {Arg}, Ctx.VoidPtrTy, VK_PRValue, Loc, FPOptionsOverride());
+}
+
+Expr* SiteInjector::guardedEnter(const AbiDecls& A, Expr* Site, Expr* SiteAddress,
+                                 SourceLocation Loc) {
+  // `gate != 0 || (atomic_load(&site.state) & ~1u) == atomic_load(&filter_off) ? NULL :
+  // autospan_enter_v2(&site)`: what the runtime would answer with NULL at once costs loads and
+  // branches, no runtime call (abi.h). The loads are relaxed atomics, as the runtime writes those
+  // words with atomics (ThreadSanitizer builds see no race).
+  const bool CPlusPlus = Ctx.getLangOpts().CPlusPlus;
+  QualType CondTy = CPlusPlus ? Ctx.BoolTy : Ctx.IntTy;
+  auto Int = [&](QualType T, uint64_t V) -> Expr* {
+    return IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(T), V), T, Loc);
+  };
+  auto RelaxedLoad = [&](Expr* LValue) -> Expr* {
+    QualType T = LValue->getType();
+    auto* Addr =
+        UnaryOperator::Create(Ctx, LValue, UO_AddrOf, Ctx.getPointerType(T), VK_PRValue,
+                              OK_Ordinary, Loc, /*CanOverflow=*/false, FPOptionsOverride());
+    Expr* Args[] = {Addr, Int(Ctx.IntTy, 0)}; // __ATOMIC_RELAXED
+    return new (Ctx)
+        AtomicExpr(Loc, Args, T.getUnqualifiedType(), AtomicExpr::AO__atomic_load_n, Loc);
+  };
+  auto Binary = [&](Expr* L, BinaryOperatorKind Op, Expr* R, QualType T) -> Expr* {
+    return BinaryOperator::Create(Ctx, L, R, Op, T, VK_PRValue, OK_Ordinary, Loc,
+                                  FPOptionsOverride());
+  };
+  auto* GateRef = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), A.ThreadGate,
+                                      false, Loc, A.ThreadGate->getType(), VK_LValue);
+  // The gate is only written by its own thread: a plain load.
+  Expr* Gate = ImplicitCastExpr::Create(Ctx, Ctx.UnsignedCharTy, CK_LValueToRValue, GateRef,
+                                        nullptr, VK_PRValue, FPOptionsOverride());
+  Gate = ImplicitCastExpr::Create(Ctx, Ctx.IntTy, CK_IntegralCast, Gate, nullptr, VK_PRValue,
+                                  FPOptionsOverride());
+  Expr* GateSet = Binary(Gate, BO_NE, Int(Ctx.IntTy, 0), CondTy);
+  Expr* StateField = MemberExpr::CreateImplicit(Ctx, Site, /*IsArrow=*/false, A.State,
+                                                Ctx.UnsignedIntTy, VK_LValue, OK_Ordinary);
+  Expr* State = Binary(RelaxedLoad(StateField), BO_And, Int(Ctx.UnsignedIntTy, ~1u & 0xffffffffu),
+                       Ctx.UnsignedIntTy);
+  auto* FilterRef = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(),
+                                        A.FilterOff, false, Loc, A.FilterOff->getType(), VK_LValue);
+  Expr* FilteredOff = Binary(State, BO_EQ, RelaxedLoad(FilterRef), CondTy);
+  Expr* Skip = Binary(GateSet, BO_LOr, FilteredOff, CondTy);
+  Expr* Null = ImplicitCastExpr::Create(Ctx, Ctx.VoidPtrTy, CK_NullToPointer, Int(Ctx.IntTy, 0),
+                                        nullptr, VK_PRValue, FPOptionsOverride());
+  A.ThreadGate->setIsUsed();
+  A.FilterOff->setIsUsed();
+  return new (Ctx)
+      ConditionalOperator(Skip, Loc, Null, Loc, enterCall(A, A.Enter, SiteAddress, Loc),
+                          Ctx.VoidPtrTy, VK_PRValue, OK_Ordinary);
 }
 
 const SiteInjector::AbiDecls& SiteInjector::abi() {
@@ -307,76 +420,25 @@ void SiteInjector::inject(FunctionDecl& FD, const selection::Decision& D) {
   QualType SitePtr = Ctx.getPointerType(A.SiteType);
   auto* SiteAddr = UnaryOperator::Create(Ctx, SiteRef, UO_AddrOf, SitePtr, VK_PRValue, OK_Ordinary,
                                          Loc, /*CanOverflow=*/false, FPOptionsOverride());
-  auto* EnterRef = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), A.Enter,
-                                       false, Loc, A.Enter->getType(), VK_LValue);
-  auto* Callee = ImplicitCastExpr::Create(Ctx, Ctx.getPointerType(A.Enter->getType()),
-                                          CK_FunctionToPointerDecay, EnterRef, nullptr, VK_PRValue,
-                                          FPOptionsOverride());
-  Expr* Arg = SiteAddr;
-  QualType ParamTy = A.Enter->getParamDecl(0)->getType();
-  if (!Ctx.hasSameType(ParamTy, SitePtr)) // e.g. a typedef: same record, different sugar
-    Arg = ImplicitCastExpr::Create(Ctx, ParamTy, CK_NoOp, SiteAddr, nullptr, VK_PRValue,
-                                   FPOptionsOverride());
-  Expr* EnterCall = CallExpr::Create(Ctx, Callee, {Arg}, A.Enter->getReturnType(), VK_PRValue, Loc,
-                                     FPOptionsOverride());
   auto NullPointer = [&]() -> Expr* {
     return ImplicitCastExpr::Create(
         Ctx, Ctx.VoidPtrTy, CK_NullToPointer,
         IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.IntTy), 0), Ctx.IntTy, Loc),
         nullptr, VK_PRValue, FPOptionsOverride());
   };
-  // `gate != 0 || (atomic_load(&site.state) & ~1u) == atomic_load(&filter_off) ? NULL :
-  // autospan_enter_v2(&site)`: what the runtime would answer with NULL at once costs loads and
-  // branches, no call (abi.h). The loads are relaxed atomics, as the runtime writes those words
-  // with atomics (ThreadSanitizer builds see no race).
-  const bool CPlusPlus = Ctx.getLangOpts().CPlusPlus;
-  QualType CondTy = CPlusPlus ? Ctx.BoolTy : Ctx.IntTy;
-  auto RelaxedLoad = [&](Expr* LValue) -> Expr* {
-    QualType T = LValue->getType();
-    auto* Addr =
-        UnaryOperator::Create(Ctx, LValue, UO_AddrOf, Ctx.getPointerType(T), VK_PRValue,
-                              OK_Ordinary, Loc, /*CanOverflow=*/false, FPOptionsOverride());
-    Expr* Order = IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.IntTy), 0), Ctx.IntTy,
-                                         Loc); // __ATOMIC_RELAXED
-    Expr* Args[] = {Addr, Order};
-    return new (Ctx)
-        AtomicExpr(Loc, Args, T.getUnqualifiedType(), AtomicExpr::AO__atomic_load_n, Loc);
-  };
-  auto Binary = [&](Expr* L, BinaryOperatorKind Op, Expr* R, QualType T) -> Expr* {
-    return BinaryOperator::Create(Ctx, L, R, Op, T, VK_PRValue, OK_Ordinary, Loc,
-                                  FPOptionsOverride());
-  };
-  auto* GateRef = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), A.ThreadGate,
-                                      false, Loc, A.ThreadGate->getType(), VK_LValue);
-  // The gate is only written by its own thread: a plain load.
-  Expr* Gate = ImplicitCastExpr::Create(Ctx, Ctx.UnsignedCharTy, CK_LValueToRValue, GateRef,
-                                        nullptr, VK_PRValue, FPOptionsOverride());
-  Gate = ImplicitCastExpr::Create(Ctx, Ctx.IntTy, CK_IntegralCast, Gate, nullptr, VK_PRValue,
-                                  FPOptionsOverride());
-  Expr* GateSet = Binary(
-      Gate, BO_NE,
-      IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.IntTy), 0), Ctx.IntTy, Loc),
-      CondTy);
-  auto* StateSiteRef =
-      DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), Site,
-                          /*RefersToEnclosingVariableOrCapture=*/false, Loc, A.SiteType, VK_LValue);
-  Expr* StateField = MemberExpr::CreateImplicit(Ctx, StateSiteRef, /*IsArrow=*/false, A.State,
-                                                Ctx.UnsignedIntTy, VK_LValue, OK_Ordinary);
-  Expr* State = Binary(RelaxedLoad(StateField), BO_And, Unsigned(~1u), Ctx.UnsignedIntTy);
-  auto* FilterRef = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(),
-                                        A.FilterOff, false, Loc, A.FilterOff->getType(), VK_LValue);
-  Expr* FilteredOff = Binary(State, BO_EQ, RelaxedLoad(FilterRef), CondTy);
-  Expr* Skip = Binary(GateSet, BO_LOr, FilteredOff, CondTy);
-  // Without optimisation the tests only add blocks to compile (the cleanup helper is not inlined
-  // either): -O0 builds call autospan_enter_v2 unconditionally, which answers NULL itself.
-  Expr* Call =
-      Ctx.getLangOpts().Optimize
-          ? static_cast<Expr*>(new (Ctx) ConditionalOperator(
-                Skip, Loc, NullPointer(), Loc, EnterCall, Ctx.VoidPtrTy, VK_PRValue, OK_Ordinary))
-          : EnterCall;
-  if (Ctx.getLangOpts().Optimize) {
-    A.ThreadGate->setIsUsed();
-    A.FilterOff->setIsUsed();
+  // -O0: a plain call of autospan_enter_v2, which answers NULL itself (tests would only add blocks
+  // to compile, and nothing is inlined anyway). Optimised C++: the out-of-line helper with the
+  // tests (enterFunction). Optimised C, which has no linkonce helper: the tests inline.
+  Expr* Call;
+  if (!Ctx.getLangOpts().Optimize) {
+    Call = enterCall(A, A.Enter, SiteAddr, Loc);
+  } else if (Ctx.getLangOpts().CPlusPlus) {
+    Call = enterCall(A, enterFunction(A), SiteAddr, Loc);
+  } else {
+    auto* StateSiteRef = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(), Site,
+                                             /*RefersToEnclosingVariableOrCapture=*/false, Loc,
+                                             A.SiteType, VK_LValue);
+    Call = guardedEnter(A, StateSiteRef, SiteAddr, Loc);
   }
   // Local declarations belong to their function's context like parsed ones: serialising a PCH
   // numbers a function's static locals by walking that list.

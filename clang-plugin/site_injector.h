@@ -5,16 +5,15 @@
 //     static autospan_site __autospan_site = {name, function, file, line, AUTOSPAN_SITE_AUTO,
 //                                             0, 0};
 //     void* __autospan_token __attribute__((cleanup(__autospan_abi_v2::exit))) =
-//         autospan_thread_gate_v2 != 0 ||
-//                 (__atomic_load_n(&__autospan_site.state, __ATOMIC_RELAXED) & ~1u) ==
-//                     __atomic_load_n(&autospan_filter_off_v2, __ATOMIC_RELAXED)
-//             ? nullptr
-//             : autospan_enter_v2(&__autospan_site);
+//         __autospan_abi_v2::enter(&__autospan_site);
 //     ...original statements...
 //   }
 //
-// where __autospan_abi_v2::exit is an inline `if (*token) autospan_exit_v2(*token);` synthesised
-// once per translation unit (C: cleanup(autospan_cleanup_v2), the same test out of line). The
+// where __autospan_abi_v2 (hidden) is synthesised once per translation unit: `enter`, out of line,
+// answers NULL for what the runtime would refuse at once and otherwise calls autospan_enter_v2
+// (abi.h: the thread gate and the filter tag), `exit` is an inline `if (*token)
+// autospan_exit_v2(*token);`. C: the enter tests inline, cleanup(autospan_cleanup_v2). -O0:
+// autospan_enter_v2 directly. The
 // descriptor is a constant-initialised static (no guard variable); the cleanup runs on every way
 // out, exception unwinding included. The ABI functions are extern "C" and noexcept, so they are
 // plain calls, not invokes. A call the runtime would answer with NULL at once (disabled, sampled
@@ -28,9 +27,14 @@
 #include "selection/selection.h"
 
 #include "clang/AST/Type.h"
+#include "clang/Basic/SourceLocation.h"
+#include "llvm/ADT/StringRef.h"
 
 namespace clang {
 class ASTContext;
+class CXXMethodDecl;
+class CXXRecordDecl;
+class Expr;
 class FieldDecl;
 class FunctionDecl;
 class RecordDecl;
@@ -74,10 +78,24 @@ private:
   clang::FunctionDecl* isConstantEvaluatedBuiltin();
   // The function the token's `cleanup` attribute names (C++: the inline helper).
   clang::FunctionDecl* cleanupFunction(const AbiDecls& A);
+  // C++: the out-of-line helper that makes the tests and calls autospan_enter_v2.
+  clang::FunctionDecl* enterFunction(const AbiDecls& A);
+  // The hidden class holding the C++ helpers, and one more static member of it.
+  clang::CXXRecordDecl* helperClass();
+  clang::CXXMethodDecl* addHelper(llvm::StringRef Name, clang::QualType Ret, clang::QualType Param,
+                                  llvm::StringRef ParamName);
+  // `Callee(Arg)` for a function taking an autospan_site*.
+  clang::Expr* enterCall(const AbiDecls& A, clang::FunctionDecl* Callee, clang::Expr* Arg,
+                         clang::SourceLocation Loc);
+  // `skip(Site) ? NULL : autospan_enter_v2(SiteAddress)` (abi.h).
+  clang::Expr* guardedEnter(const AbiDecls& A, clang::Expr* Site, clang::Expr* SiteAddress,
+                            clang::SourceLocation Loc);
 
   clang::ASTContext& Ctx;
   clang::FunctionDecl* IsConstantEvaluated = nullptr;
   clang::FunctionDecl* Helper = nullptr;
+  clang::FunctionDecl* EnterHelper = nullptr;
+  clang::CXXRecordDecl* HelperClass = nullptr;
   AbiDecls Abi;
   AbiDecls Synthesised;
 };

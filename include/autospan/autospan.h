@@ -20,21 +20,28 @@
 namespace autospan {
 namespace detail {
 
+// What the plugin's out-of-line helper does (abi.h): every call the runtime would answer with NULL
+// at once (disabled, sampled out, outside a required parent, filtered off) is answered here, for
+// the cost of a direct call. `skip_bits`: the bits of the thread gate that skip this site (a
+// manual scope still calls when the thread is only outside an explicit trace: it starts one).
+// Out of line so that the tests are compiled once, not into every instrumented function and every
+// inlined copy of one; hidden, so that the call is direct in -fPIC code too.
+__attribute__((noinline, visibility("hidden"))) inline void*
+enter_site(::autospan_site* site, unsigned int skip_bits) noexcept {
+  return (::autospan_thread_gate_v2 & skip_bits) != 0 ||
+                 (__atomic_load_n(&site->state, __ATOMIC_RELAXED) & ~1u) ==
+                     __atomic_load_n(&::autospan_filter_off_v2, __ATOMIC_RELAXED)
+             ? nullptr
+             : ::autospan_enter_v2(site);
+}
+
 // The RAII guard behind AUTOSPAN_FUNCTION() and AUTOSPAN_SCOPE(), speaking ABI version 2 like the
-// plugin (abi.h): a call the runtime would answer with NULL at once (disabled, sampled out,
-// outside a required parent, filtered off) costs a few loads and branches instead, and a null
-// token no exit call. `skip_bits`: the bits of the thread gate that skip this site (a manual scope
-// still calls when the thread is only outside an explicit trace: it starts one). The Clang plugin
-// recognises a body whose first statement declares one of these and does not instrument it a
-// second time.
+// plugin: a null token costs no exit call. The Clang plugin recognises a body whose first
+// statement declares one of these and does not instrument it a second time.
 class SiteGuard {
 public:
   explicit SiteGuard(::autospan_site* site, unsigned int skip_bits = 0xffu) noexcept
-      : token_((::autospan_thread_gate_v2 & skip_bits) != 0 ||
-                       (__atomic_load_n(&site->state, __ATOMIC_RELAXED) & ~1u) ==
-                           __atomic_load_n(&::autospan_filter_off_v2, __ATOMIC_RELAXED)
-                   ? nullptr
-                   : ::autospan_enter_v2(site)) {}
+      : token_(enter_site(site, skip_bits)) {}
   ~SiteGuard() {
     if (token_)
       ::autospan_exit_v2(token_);

@@ -20,10 +20,14 @@
  *   ... body ...
  *   on every way out (exception unwinding included): if (token) autospan_exit_v2(token);
  *
- * Every call the runtime would answer with NULL at once is answered inline instead, without a
- * call: a disabled runtime, a thread inside a sampled-out trace or outside the explicit trace
- * AUTOSPAN_REQUIRE_PARENT asks for (the per-thread gate), and a site AUTOSPAN_FILTER turned off
- * (its state equals the current filter's tag). C translation units (whose `cleanup` attribute can
+ * Every call the runtime would answer with NULL at once is answered before it, without a call
+ * into the runtime: a disabled runtime, a thread inside a sampled-out trace or outside the
+ * explicit trace AUTOSPAN_REQUIRE_PARENT asks for (the per-thread gate), and a site
+ * AUTOSPAN_FILTER turned off (its state equals the current filter's tag). Optimised C++ makes the
+ * tests in one hidden, out-of-line helper per linked object (the plugin's
+ * __autospan_abi_v2::enter, the macros' autospan::detail::enter_site): compiled once instead of
+ * into every instrumented function, for the price of a direct call. Optimised C makes them
+ * inline; -O0 calls autospan_enter_v2 directly, which answers NULL itself. C translation units (whose `cleanup` attribute can
  * only name a function) pass &token to autospan_cleanup_v2, which does the exit's test out of line.
  *
  * History, all still exported: version 1 called enter and exit(&token) unconditionally; the first
