@@ -297,6 +297,7 @@ FunctionDecl* SiteInjector::enterFunction(const AbiDecls& A) {
       UnaryOperator::Create(Ctx, SitePointer(), UO_Deref, SitePtr->getPointeeType(), VK_LValue,
                             OK_Ordinary, Loc, /*CanOverflow=*/false, FPOptionsOverride());
   Expr* Value = guardedEnter(A, Site, SitePointer(), Loc);
+  // NOLINTNEXTLINE(clang-analyzer-cplusplus.NewDeleteLeaks): ASTContext owns `new (Ctx)` nodes
   Stmt* Body[] = {ReturnStmt::Create(Ctx, Loc, Value, nullptr)};
   M->setBody(compat::createCompoundStmt(Ctx, Body, nullptr, Loc, Loc));
   EnterHelper = M;
@@ -353,10 +354,12 @@ Expr* SiteInjector::guardedEnter(const AbiDecls& A, Expr* Site, Expr* SiteAddres
   Expr* GateSet = Binary(Gate, BO_NE, Int(Ctx.IntTy, 0), CondTy);
   Expr* StateField = MemberExpr::CreateImplicit(Ctx, Site, /*IsArrow=*/false, A.State,
                                                 Ctx.UnsignedIntTy, VK_LValue, OK_Ordinary);
+  // NOLINTNEXTLINE(clang-analyzer-cplusplus.NewDeleteLeaks): ASTContext owns `new (Ctx)` nodes
   Expr* State = Binary(RelaxedLoad(StateField), BO_And, Int(Ctx.UnsignedIntTy, ~1u & 0xffffffffu),
                        Ctx.UnsignedIntTy);
   auto* FilterRef = DeclRefExpr::Create(Ctx, NestedNameSpecifierLoc(), SourceLocation(),
                                         A.FilterOff, false, Loc, A.FilterOff->getType(), VK_LValue);
+  // NOLINTNEXTLINE(clang-analyzer-cplusplus.NewDeleteLeaks): ASTContext owns `new (Ctx)` nodes
   Expr* FilteredOff = Binary(State, BO_EQ, RelaxedLoad(FilterRef), CondTy);
   Expr* Skip = Binary(GateSet, BO_LOr, FilteredOff, CondTy);
   Expr* Null = ImplicitCastExpr::Create(Ctx, Ctx.VoidPtrTy, CK_NullToPointer, Int(Ctx.IntTy, 0),
