@@ -12,6 +12,8 @@
 #include "clang/Basic/Builtins.h"
 #include "clang/Basic/TargetInfo.h"
 
+#include <string>
+
 using namespace clang;
 
 namespace autospan::plugin {
@@ -205,8 +207,14 @@ CXXRecordDecl* SiteInjector::helperClass() {
   // Hidden: calls to the members stay direct in -fPIC code (no PLT), and each shared object
   // keeps its own copy.
   SourceLocation Loc;
+  // A precompiled header gets a class of its own name: its helpers are deserialized into every
+  // translation unit that uses it, next to that unit's own (invisible to lookup, so not found
+  // there), and two definitions of one mangled name are an error.
+  std::string Name = HelperClassName.str();
+  if (Ctx.getLangOpts().CompilingPCH)
+    Name += "_pch";
   HelperClass = CXXRecordDecl::Create(Ctx, compat::StructTag, Ctx.getTranslationUnitDecl(), Loc,
-                                      Loc, &Ctx.Idents.get(HelperClassName));
+                                      Loc, &Ctx.Idents.get(Name));
   HelperClass->setImplicit();
   HelperClass->addAttr(VisibilityAttr::CreateImplicit(Ctx, VisibilityAttr::Hidden));
   HelperClass->startDefinition();
