@@ -154,6 +154,13 @@ macro(_autospan_instrument_plugin target)
     list(APPEND _as_deps "${_as_ff}")
   endif()
   set_property(SOURCE ${_as_sources} TARGET_DIRECTORY ${target} APPEND PROPERTY OBJECT_DEPENDS ${_as_deps})
+  # target_precompile_headers(): CMake compiles the header from a source of its own, outside
+  # SOURCES, with the same flags, so the plugin instruments it too. A precompiled header made by
+  # another plugin build must be remade: its instrumentation is baked in.
+  foreach(_as_pch_source cmake_pch.hxx.cxx cmake_pch.h.c)
+    set_property(SOURCE "${CMAKE_CURRENT_BINARY_DIR}/CMakeFiles/${target}.dir/${_as_pch_source}"
+                 TARGET_DIRECTORY ${target} APPEND PROPERTY OBJECT_DEPENDS ${_as_deps})
+  endforeach()
   if(_as_plugin_target)
     add_dependencies(${target} ${_as_plugin_target})
   endif()
