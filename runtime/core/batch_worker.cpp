@@ -313,7 +313,10 @@ void BatchWorker::wake() noexcept {
       g_pending_signal.load(std::memory_order_relaxed) == 0) {
     sender_seq_.fetch_add(1, std::memory_order_relaxed);
     futex_wake(&sender_seq_);
-    return;
+    // The sender has not run since the last wake-up (on a busy machine a woken thread can wait
+    // milliseconds for a CPU): wake the export thread too, whichever runs first drains.
+    if (unserved_wakes_.fetch_add(1, std::memory_order_relaxed) == 0)
+      return;
   }
   if (sleeping_.load(std::memory_order_relaxed)) {
     wake_seq_.fetch_add(1, std::memory_order_relaxed);
@@ -480,6 +483,7 @@ void BatchWorker::sender_run() {
       if (!work)
         futex_wait(&sender_seq_, seq, std::chrono::hours(1));
       sender_idle_.store(false, std::memory_order_relaxed);
+      unserved_wakes_.store(0, std::memory_order_relaxed);
       continue;
     }
     SendOutcome outcome = send_block(*job, deadline);

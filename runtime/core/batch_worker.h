@@ -206,10 +206,11 @@ private:
   std::chrono::steady_clock::time_point send_deadline_{};
   SendOutcome send_outcome_;
   bool send_quit_ = false;
-  std::atomic<bool> sender_running_{false};  // a sender thread exists (set by start())
-  std::atomic<bool> send_done_{false};       // send_outcome_ is ready
-  std::atomic<std::uint32_t> sender_seq_{0}; // futex word the idle sender sleeps on
-  std::atomic<bool> sender_idle_{false};     // the sender sleeps with nothing to send
+  std::atomic<bool> sender_running_{false};      // a sender thread exists (set by start())
+  std::atomic<bool> send_done_{false};           // send_outcome_ is ready
+  std::atomic<std::uint32_t> sender_seq_{0};     // futex word the idle sender sleeps on
+  std::atomic<bool> sender_idle_{false};         // the sender sleeps with nothing to send
+  std::atomic<std::uint32_t> unserved_wakes_{0}; // producer wake-ups since the sender last woke
 
   std::atomic<std::uint32_t> wake_seq_{0};
   std::atomic<bool> sleeping_{false};
