@@ -313,9 +313,12 @@ void BatchWorker::wake() noexcept {
       g_pending_signal.load(std::memory_order_relaxed) == 0) {
     sender_seq_.fetch_add(1, std::memory_order_relaxed);
     futex_wake(&sender_seq_);
-    // The sender has not run since the last wake-up (on a busy machine a woken thread can wait
-    // milliseconds for a CPU): wake the export thread too, whichever runs first drains.
-    if (unserved_wakes_.fetch_add(1, std::memory_order_relaxed) == 0)
+    // The sender has not run through the last few wake-ups (a producer wakes every sixteenth of
+    // its ring from a quarter on, so this is about half full; on a busy machine a woken thread
+    // can wait milliseconds for a CPU): wake the export thread too, whichever runs first
+    // drains. Not at the first repeat: a woken thread often takes longer to run than a producer
+    // takes to write a sixteenth of its ring, and waking both every time costs a wake-up each.
+    if (unserved_wakes_.fetch_add(1, std::memory_order_relaxed) < 4)
       return;
   }
   if (sleeping_.load(std::memory_order_relaxed)) {
