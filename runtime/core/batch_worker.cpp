@@ -636,9 +636,12 @@ bool BatchWorker::drain_rings() {
   }
   // Refine the minimum duration as the TSC calibration converges.
   converter_.calibrate();
-  g_hot.min_ticks.store(
-      converter_.ticks_for_ns(static_cast<std::uint64_t>(config().options.min_duration.count())),
-      std::memory_order_relaxed);
+  // Stored only when it changes: the hot path reads this cache line on every call, and a store
+  // per drain would take it away from the producers' cores each time.
+  const std::uint64_t min_ticks =
+      converter_.ticks_for_ns(static_cast<std::uint64_t>(config().options.min_duration.count()));
+  if (g_hot.min_ticks.load(std::memory_order_relaxed) != min_ticks)
+    g_hot.min_ticks.store(min_ticks, std::memory_order_relaxed);
   backlog_ = backlog;
   return backlog;
 }
@@ -687,7 +690,13 @@ SpanData& BatchWorker::next_slot() {
 }
 
 void BatchWorker::update_thread_bytes(ThreadState* t) {
-  // Once per thread per drain: cheap next to the spans, and the name may have changed.
+  // Once per thread per drain (the name may have changed), unless the same thread's bytes with
+  // the same name are still there: one producer thread drains thousands of times a second.
+  if (thread_bytes_tid_ == t->tid && !thread_bytes_.empty() &&
+      std::memcmp(thread_bytes_name_, t->thread_name, sizeof thread_bytes_name_) == 0)
+    return;
+  thread_bytes_tid_ = t->tid;
+  std::memcpy(thread_bytes_name_, t->thread_name, sizeof thread_bytes_name_);
   bool named = t->thread_name[0] != '\0' && process_comm_ != t->thread_name;
   thread_bytes_.clear();
   thread_attribute_count_ = 1;

@@ -160,7 +160,9 @@ private:
   bool backlog_ = false;       // the last drain left records in a ring (the queue was full)
   bool encode_direct_ = false; // every exporter takes protobuf-encoded spans
   std::vector<std::unique_ptr<SiteBytes>> site_bytes_; // by site id
-  std::string thread_bytes_; // the drained thread's thread.id (+ thread.name) attributes
+  std::string thread_bytes_;           // the drained thread's thread.id (+ thread.name) attributes
+  std::uint64_t thread_bytes_tid_ = 0; // whose thread_bytes_ these are, with which name
+  char thread_bytes_name_[16] = {};
   struct DirectDrain {
     bool roots = false;             // roots take the direct path (no pipeline id)
     std::size_t attribute_room = 0; // for a site's attributes under the count limit
