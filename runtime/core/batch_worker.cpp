@@ -240,6 +240,11 @@ void worker_wake() noexcept {
     w->wake();
 }
 
+void worker_nudge() noexcept {
+  if (BatchWorker* w = worker())
+    w->nudge();
+}
+
 BatchWorker::BatchWorker(Resource resource, InstrumentationScope scope,
                          std::vector<std::unique_ptr<SpanExporter>> exporters)
     : resource_(std::move(resource)), scope_(std::move(scope)), exporters_(std::move(exporters)) {
@@ -311,14 +316,19 @@ void BatchWorker::wake() noexcept {
   // is the export thread's business.
   if (sender_idle_.load(std::memory_order_relaxed) &&
       g_pending_signal.load(std::memory_order_relaxed) == 0) {
-    sender_seq_.fetch_add(1, std::memory_order_relaxed);
-    futex_wake(&sender_seq_);
-    // The sender has not run through the last few wake-ups (a producer wakes every sixteenth of
-    // its ring from a quarter on, so this is about half full; on a busy machine a woken thread
-    // can wait milliseconds for a CPU): wake the export thread too, whichever runs first
-    // drains. Not at the first repeat: a woken thread often takes longer to run than a producer
-    // takes to write a sixteenth of its ring, and waking both every time costs a wake-up each.
-    if (unserved_wakes_.fetch_add(1, std::memory_order_relaxed) < 4)
+    // One futex call per idle period: a producer wakes every sixteenth of its ring from a
+    // quarter on, and a woken thread often takes longer to run than that; the later calls would
+    // find nobody to wake. After four unserved wake-ups (about half a ring; on a busy machine a
+    // woken thread can wait milliseconds for a CPU) wake the export thread too, whichever runs
+    // first drains. (A wake-up counted against an idle period that just ended is made up by the
+    // producer's next one.)
+    const std::uint32_t unserved = unserved_wakes_.fetch_add(1, std::memory_order_relaxed);
+    if (unserved == 0) {
+      sender_seq_.fetch_add(1, std::memory_order_relaxed);
+      futex_wake(&sender_seq_);
+      return;
+    }
+    if (unserved < 4)
       return;
   }
   if (sleeping_.load(std::memory_order_relaxed)) {
@@ -456,6 +466,9 @@ void BatchWorker::run() {
 }
 
 void BatchWorker::sender_run() {
+  std::uint64_t drained_at_sleep = 0;
+  auto slept_at = std::chrono::steady_clock::now();
+  double rate = 0; // records drained per ns, moving average
   for (;;) {
     QueueBlock* job = nullptr;
     std::chrono::steady_clock::time_point deadline;
@@ -463,6 +476,7 @@ void BatchWorker::sender_run() {
       std::lock_guard<std::mutex> lock(send_mutex_);
       if (send_quit_) {
         sender_idle_.store(false, std::memory_order_relaxed);
+        sender_polling_.store(false, std::memory_order_relaxed);
         return;
       }
       if (send_job_ != nullptr && !send_done_.load(std::memory_order_relaxed)) {
@@ -475,7 +489,32 @@ void BatchWorker::sender_run() {
       // thread (wake()): drain here and send what is due, one wake-up per batch instead of two.
       if (serve_rings())
         continue;
+      // While spans stream in, come back on a timer, about when a quarter of a ring has filled
+      // at the rate seen, and tell the producers so (nudge()): they then wake nobody below half
+      // full, and the futex calls (an IPI to an idle CPU, several microseconds on a VM) leave
+      // the program's threads. The rate is a moving average over the sleeps: when the stream
+      // stops, each empty poll halves it (and doubles the period) until it is too low to poll
+      // for, and the sender sleeps until woken.
+      const auto now = std::chrono::steady_clock::now();
+      const std::uint64_t drained = drained_records_.load(std::memory_order_relaxed);
+      const double elapsed_ns = static_cast<double>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(now - slept_at).count());
+      if (elapsed_ns > 0)
+        rate = 0.5 * rate + 0.5 * static_cast<double>(drained - drained_at_sleep) / elapsed_ns;
+      drained_at_sleep = drained;
+      slept_at = now;
+      const double quarter = static_cast<double>(std::max<std::size_t>(config().max_queue, 64)) / 4;
+      std::chrono::nanoseconds wait = std::chrono::hours(1);
+      const bool poll = rate * static_cast<double>(kPollMax.count()) * 1e6 >= kPollMinRecords;
+      if (poll)
+        wait = std::chrono::nanoseconds(static_cast<std::int64_t>(
+            std::clamp(quarter / rate, static_cast<double>(kPollMin.count()) * 1e3,
+                       static_cast<double>(kPollMax.count()) * 1e6)));
+      sender_polling_.store(poll, std::memory_order_relaxed);
       std::uint32_t seq = sender_seq_.load(std::memory_order_relaxed);
+      // After the sequence number: a producer that counts itself first from here on bumps it
+      // after we read it, so the wait below returns at once.
+      unserved_wakes_.store(0, std::memory_order_relaxed);
       sender_idle_.store(true, std::memory_order_seq_cst);
       bool work;
       {
@@ -484,9 +523,8 @@ void BatchWorker::sender_run() {
         work = send_quit_ || (send_job_ != nullptr && !send_done_.load(std::memory_order_relaxed));
       }
       if (!work)
-        futex_wait(&sender_seq_, seq, std::chrono::hours(1));
+        futex_wait(&sender_seq_, seq, wait);
       sender_idle_.store(false, std::memory_order_relaxed);
-      unserved_wakes_.store(0, std::memory_order_relaxed);
       continue;
     }
     SendOutcome outcome = send_block(*job, deadline);
@@ -505,6 +543,14 @@ void BatchWorker::sender_run() {
       futex_wake(&wake_seq_);
     }
   }
+}
+
+void BatchWorker::nudge() noexcept {
+  // The sender polls the rings while spans stream in (sender_run): it drains this one within
+  // its poll period, or after the batch it is sending.
+  if (sender_polling_.load(std::memory_order_relaxed))
+    return;
+  wake();
 }
 
 void BatchWorker::wake_sender() {
@@ -648,6 +694,7 @@ bool BatchWorker::drain_rings() {
 
 void BatchWorker::drain_ring(ThreadState* t) {
   std::uint64_t tail = t->tail.load(std::memory_order_relaxed);
+  const std::uint64_t start = tail;
   std::uint64_t head = t->head.load(std::memory_order_acquire);
   if (tail == head)
     return;
@@ -663,6 +710,8 @@ void BatchWorker::drain_ring(ThreadState* t) {
       convert(t, r);
     ++tail;
   }
+  drained_records_.store(drained_records_.load(std::memory_order_relaxed) + (tail - start),
+                         std::memory_order_relaxed);
   t->tail.store(tail, std::memory_order_release);
 }
 
@@ -1245,6 +1294,7 @@ void BatchWorker::after_fork_child(Resource resource,
   send_quit_ = false;
   sender_running_.store(false);
   sender_idle_.store(false);
+  sender_polling_.store(false);
   abandoned_ = false;
   in_flight_ = nullptr;
   while (!blocks_.empty()) {

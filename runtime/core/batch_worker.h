@@ -54,6 +54,8 @@ public:
   void start();
   // Wakes the export thread (producer side: lock-free).
   void wake() noexcept;
+  // wake(), unless the sender polls the rings anyway (a ring below half full).
+  void nudge() noexcept;
   // Exports everything recorded so far; waits at most `timeout`. Returns false on timeout, and
   // when spans stay queued because the collector is unavailable.
   bool flush(std::chrono::nanoseconds timeout);
@@ -208,11 +210,18 @@ private:
   std::chrono::steady_clock::time_point send_deadline_{};
   SendOutcome send_outcome_;
   bool send_quit_ = false;
-  std::atomic<bool> sender_running_{false};      // a sender thread exists (set by start())
-  std::atomic<bool> send_done_{false};           // send_outcome_ is ready
-  std::atomic<std::uint32_t> sender_seq_{0};     // futex word the idle sender sleeps on
-  std::atomic<bool> sender_idle_{false};         // the sender sleeps with nothing to send
-  std::atomic<std::uint32_t> unserved_wakes_{0}; // producer wake-ups since the sender last woke
+  std::atomic<bool> sender_running_{false};       // a sender thread exists (set by start())
+  std::atomic<bool> send_done_{false};            // send_outcome_ is ready
+  std::atomic<std::uint32_t> sender_seq_{0};      // futex word the idle sender sleeps on
+  std::atomic<bool> sender_idle_{false};          // the sender sleeps with nothing to send
+  std::atomic<std::uint32_t> unserved_wakes_{0};  // producer wake-ups since the sender last woke
+  std::atomic<bool> sender_polling_{false};       // the sender comes back to the rings on a timer
+  std::atomic<std::uint64_t> drained_records_{0}; // records taken from the rings (pipeline lock)
+  // The sender's poll period: a quarter ring's worth at the rate seen, within these bounds; it
+  // polls only while that rate brings at least kPollMinRecords per kPollMax.
+  static constexpr std::chrono::microseconds kPollMin{100};
+  static constexpr std::chrono::milliseconds kPollMax{10};
+  static constexpr std::uint64_t kPollMinRecords = 64;
 
   std::atomic<std::uint32_t> wake_seq_{0};
   std::atomic<bool> sleeping_{false};

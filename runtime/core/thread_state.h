@@ -211,6 +211,8 @@ inline std::uint64_t ring_reserve(ThreadState* t) noexcept {
 // quarter, not a half: the export thread then has three quarters of the ring's time to be
 // scheduled and drain (a 2048-record ring fills in 2 ms at 1 M spans/s).
 void worker_wake() noexcept;
+// The same below half full: skipped while the export side polls the rings anyway.
+void worker_nudge() noexcept;
 inline void ring_publish(ThreadState* t, std::uint64_t h) noexcept {
   std::atomic_signal_fence(std::memory_order_seq_cst);
   if (__builtin_expect(t->head.load(std::memory_order_relaxed) != h, 0))
@@ -225,8 +227,13 @@ inline void ring_publish(ThreadState* t, std::uint64_t h) noexcept {
   if (__builtin_expect(end - t->cached_tail >= cap / 4, 0)) {
     t->cached_tail = t->tail.load(std::memory_order_acquire);
     // While the export thread catches up, wake it again at most every sixteenth of the ring.
-    if (end - t->cached_tail >= cap / 4 && (end & (cap / 16 - 1)) == 0)
-      worker_wake();
+    const std::uint64_t used = end - t->cached_tail;
+    if (used >= cap / 4 && (end & (cap / 16 - 1)) == 0) {
+      if (used >= cap / 2)
+        worker_wake();
+      else
+        worker_nudge();
+    }
   }
 }
 
