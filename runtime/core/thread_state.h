@@ -211,7 +211,8 @@ inline std::uint64_t ring_reserve(ThreadState* t) noexcept {
 // quarter, not a half: the export thread then has three quarters of the ring's time to be
 // scheduled and drain (a 2048-record ring fills in 2 ms at 1 M spans/s).
 void worker_wake() noexcept;
-// The same below half full: skipped while the export side polls the rings anyway.
+// The same below half full: skipped while the sender polls the rings anyway (spans streaming
+// in), so that a steady producer makes no futex calls.
 void worker_nudge() noexcept;
 inline void ring_publish(ThreadState* t, std::uint64_t h) noexcept {
   std::atomic_signal_fence(std::memory_order_seq_cst);
