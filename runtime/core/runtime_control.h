@@ -28,9 +28,6 @@ namespace autospan::internal {
 enum : unsigned { kSiteFilterOff = 1u << 1, kSiteFilterGenerationShift = 2 };
 
 struct alignas(64) ControlGlobals {
-  // The masked state of an auto site resolved off under the current filter:
-  // (generation << 2) | kSiteFilterOff. 1 when no filter is active (no masked state is odd).
-  std::atomic<unsigned> filter_off_tag{1};
   // The masked state of an auto site resolved on: generation << 2, when the fast path may run
   // it (the __cxa_throw hook is active); 1 otherwise.
   std::atomic<unsigned> filter_on_tag{1};
@@ -59,14 +56,20 @@ void control_refresh_hot() noexcept;
 inline unsigned site_filter_state(const autospan_site* site) noexcept {
   return __atomic_load_n(&site->state, __ATOMIC_RELAXED) & ~unsigned{kSiteLatched};
 }
+// The masked state of an auto site resolved off under the current filter:
+// (generation << 2) | kSiteFilterOff; 1 when no filter is active (no masked state is odd).
+// Exported (abi.h) because instrumented code compares with it too.
+inline unsigned filter_off_tag() noexcept {
+  return __atomic_load_n(&autospan_filter_off_v2, __ATOMIC_RELAXED);
+}
 inline bool site_filtered_off(const autospan_site* site) noexcept {
-  return site_filter_state(site) == g_control.filter_off_tag.load(std::memory_order_relaxed);
+  return site_filter_state(site) == filter_off_tag();
 }
 // autospan_enter_v1 with the gate off kGateFast: what the filter already knows about the site.
 enum class FilterHot { off, on, general };
 inline FilterHot filter_hot(const autospan_site* site) noexcept {
   unsigned s = site_filter_state(site);
-  if (s == g_control.filter_off_tag.load(std::memory_order_relaxed))
+  if (s == filter_off_tag())
     return FilterHot::off;
   if (s == g_control.filter_on_tag.load(std::memory_order_relaxed))
     return FilterHot::on;

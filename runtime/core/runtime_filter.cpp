@@ -55,10 +55,8 @@ void install(FilterRules rules) {
     next = new CompiledFilter{g_last_generation, std::move(rules)};
   }
   retire(g_filter.exchange(next, std::memory_order_acq_rel));
-  const unsigned off_tag = next ? state_bits(next->generation, false) : 1u;
-  g_control.filter_off_tag.store(off_tag, std::memory_order_release);
-  // The copy instrumented code compares inline (abi.h).
-  __atomic_store_n(&autospan_filter_off_v2, off_tag, __ATOMIC_RELEASE);
+  __atomic_store_n(&autospan_filter_off_v2, next ? state_bits(next->generation, false) : 1u,
+                   __ATOMIC_RELEASE);
   // Without the throw hook every enter must take the general path (runtime.h, kGateSlow).
   g_control.filter_on_tag.store(
       next && config().have_throw_hook ? state_bits(next->generation, true) : 1u,

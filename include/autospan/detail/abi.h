@@ -27,8 +27,9 @@
  * tests in one hidden, out-of-line helper per linked object (the plugin's
  * __autospan_abi_v2::enter, the macros' autospan::detail::enter_site): compiled once instead of
  * into every instrumented function, for the price of a direct call. Optimised C makes them
- * inline; -O0 calls autospan_enter_v2 directly, which answers NULL itself. C translation units (whose `cleanup` attribute can
- * only name a function) pass &token to autospan_cleanup_v2, which does the exit's test out of line.
+ * inline; -O0 calls autospan_enter_v2 directly, which answers NULL itself. C translation units
+ * (whose `cleanup` attribute can only name a function) pass &token to autospan_cleanup_v2, which
+ * does the exit's test out of line.
  *
  * History, all still exported: version 1 called enter and exit(&token) unconditionally; the first
  * form of version 2 tested only autospan_disabled_v2 (a process-wide byte) before the call. The
