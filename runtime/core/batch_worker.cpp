@@ -240,6 +240,11 @@ void worker_wake() noexcept {
     w->wake();
 }
 
+void worker_nudge() noexcept {
+  if (BatchWorker* w = worker())
+    w->nudge();
+}
+
 BatchWorker::BatchWorker(Resource resource, InstrumentationScope scope,
                          std::vector<std::unique_ptr<SpanExporter>> exporters)
     : resource_(std::move(resource)), scope_(std::move(scope)), exporters_(std::move(exporters)) {
@@ -306,6 +311,26 @@ void BatchWorker::wake() noexcept {
   // Pairs with the fence in run(): either the export thread sees the new records before it
   // sleeps, or we see it sleeping and wake it.
   std::atomic_thread_fence(std::memory_order_seq_cst);
+  // An idle sender drains and sends at once (sender_run); while it is busy with a batch, the
+  // export thread moves the records into the queue meanwhile. A fatal signal (on_fatal_signal)
+  // is the export thread's business.
+  if (sender_idle_.load(std::memory_order_relaxed) &&
+      g_pending_signal.load(std::memory_order_relaxed) == 0) {
+    // One futex call per idle period: a producer wakes every sixteenth of its ring from a
+    // quarter on, and a woken thread often takes longer to run than that; the later calls would
+    // find nobody to wake. After four unserved wake-ups (about half a ring; on a busy machine a
+    // woken thread can wait milliseconds for a CPU) wake the export thread too, whichever runs
+    // first drains. (A wake-up counted against an idle period that just ended is made up by the
+    // producer's next one.)
+    const std::uint32_t unserved = unserved_wakes_.fetch_add(1, std::memory_order_relaxed);
+    if (unserved == 0) {
+      sender_seq_.fetch_add(1, std::memory_order_relaxed);
+      futex_wake(&sender_seq_);
+      return;
+    }
+    if (unserved < 4)
+      return;
+  }
   if (sleeping_.load(std::memory_order_relaxed)) {
     wake_seq_.fetch_add(1, std::memory_order_relaxed);
     futex_wake(&wake_seq_);
@@ -389,7 +414,7 @@ void BatchWorker::run() {
           std::lock_guard<std::mutex> sl(send_mutex_);
           send_quit_ = true;
         }
-        send_cv_.notify_all();
+        wake_sender();
         sender_running_.store(false, std::memory_order_release);
         if (sender_idle)
           for (auto& e : exporters_)
@@ -441,20 +466,70 @@ void BatchWorker::run() {
 }
 
 void BatchWorker::sender_run() {
+  std::uint64_t drained_at_sleep = 0;
+  auto slept_at = std::chrono::steady_clock::now();
+  double rate = 0; // records drained per ns, moving average
   for (;;) {
-    QueueBlock* job;
+    QueueBlock* job = nullptr;
     std::chrono::steady_clock::time_point deadline;
     {
-      std::unique_lock<std::mutex> lock(send_mutex_);
-      send_cv_.wait(lock, [&] {
-        return send_quit_ || (send_job_ != nullptr && !send_done_.load(std::memory_order_relaxed));
-      });
-      if (send_quit_)
+      std::lock_guard<std::mutex> lock(send_mutex_);
+      if (send_quit_) {
+        sender_idle_.store(false, std::memory_order_relaxed);
+        sender_polling_.store(false, std::memory_order_relaxed);
         return;
-      job = send_job_;
-      deadline = send_deadline_;
+      }
+      if (send_job_ != nullptr && !send_done_.load(std::memory_order_relaxed)) {
+        job = send_job_;
+        deadline = send_deadline_;
+      }
+    }
+    if (job == nullptr) {
+      // Idle. A producer whose ring got a quarter full wakes this thread rather than the export
+      // thread (wake()): drain here and send what is due, one wake-up per batch instead of two.
+      if (serve_rings())
+        continue;
+      // While spans stream in, come back on a timer, about when a quarter of a ring has filled
+      // at the rate seen, and tell the producers so (nudge()): they then wake nobody below half
+      // full, and the futex calls (an IPI to an idle CPU, several microseconds on a VM) leave
+      // the program's threads. The rate is a moving average over the sleeps: when the stream
+      // stops, each empty poll halves it (and doubles the period) until it is too low to poll
+      // for, and the sender sleeps until woken.
+      const auto now = std::chrono::steady_clock::now();
+      const std::uint64_t drained = drained_records_.load(std::memory_order_relaxed);
+      const double elapsed_ns = static_cast<double>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(now - slept_at).count());
+      if (elapsed_ns > 0)
+        rate = 0.5 * rate + 0.5 * static_cast<double>(drained - drained_at_sleep) / elapsed_ns;
+      drained_at_sleep = drained;
+      slept_at = now;
+      const double quarter = static_cast<double>(std::max<std::size_t>(config().max_queue, 64)) / 4;
+      std::chrono::nanoseconds wait = std::chrono::hours(1);
+      const bool poll = rate * static_cast<double>(kPollMax.count()) * 1e6 >= kPollMinRecords;
+      if (poll)
+        wait = std::chrono::nanoseconds(static_cast<std::int64_t>(
+            std::clamp(quarter / rate, static_cast<double>(kPollMin.count()) * 1e3,
+                       static_cast<double>(kPollMax.count()) * 1e6)));
+      sender_polling_.store(poll, std::memory_order_relaxed);
+      std::uint32_t seq = sender_seq_.load(std::memory_order_relaxed);
+      // After the sequence number: a producer that counts itself first from here on bumps it
+      // after we read it, so the wait below returns at once.
+      unserved_wakes_.store(0, std::memory_order_relaxed);
+      sender_idle_.store(true, std::memory_order_seq_cst);
+      bool work;
+      {
+        // Pairs with wake_sender(): it publishes under the mutex, then sees us idle.
+        std::lock_guard<std::mutex> lock(send_mutex_);
+        work = send_quit_ || (send_job_ != nullptr && !send_done_.load(std::memory_order_relaxed));
+      }
+      if (!work)
+        futex_wait(&sender_seq_, seq, wait);
+      sender_idle_.store(false, std::memory_order_relaxed);
+      continue;
     }
     SendOutcome outcome = send_block(*job, deadline);
+    if (continue_sending(job, outcome))
+      continue;
     {
       std::lock_guard<std::mutex> lock(send_mutex_);
       send_outcome_ = outcome;
@@ -468,6 +543,67 @@ void BatchWorker::sender_run() {
       futex_wake(&wake_seq_);
     }
   }
+}
+
+void BatchWorker::nudge() noexcept {
+  // The sender polls the rings while spans stream in (sender_run): it drains this one within
+  // its poll period, or after the batch it is sending.
+  if (sender_polling_.load(std::memory_order_relaxed))
+    return;
+  wake();
+}
+
+void BatchWorker::wake_sender() {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (sender_idle_.load(std::memory_order_seq_cst)) {
+    sender_seq_.fetch_add(1, std::memory_order_seq_cst);
+    futex_wake(&sender_seq_);
+  }
+}
+
+bool BatchWorker::serve_rings() {
+  if (final_.load(std::memory_order_acquire))
+    return false;
+  // The export thread holds the pipeline: it drains, or hands us a batch (which wakes us).
+  // Never wait for the lock: the export thread may hold it while it waits for us.
+  if (!pipeline_mutex_.try_lock())
+    return false;
+  std::lock_guard<std::mutex> pipeline(pipeline_mutex_, std::adopt_lock);
+  if (in_flight_ != nullptr)
+    return false; // a result the export thread has not collected yet
+  drain_rings();
+  auto now = std::chrono::steady_clock::now();
+  if (now >= paused_until_)
+    pump(now + config().export_timeout, backlog_);
+  return in_flight_ != nullptr;
+}
+
+bool BatchWorker::continue_sending(QueueBlock* job, const SendOutcome& outcome) {
+  // Only a batch every exporter took, while nothing unusual is going on: failures, pauses,
+  // flushes and the final export keep the export thread in charge.
+  if (outcome.expired || outcome.transient + outcome.permanent != 0 ||
+      final_.load(std::memory_order_acquire))
+    return false;
+  // Held by the export thread (it is draining, or waits for this result in a flush): hand the
+  // result over the usual way.
+  if (!pipeline_mutex_.try_lock())
+    return false;
+  std::lock_guard<std::mutex> pipeline(pipeline_mutex_, std::adopt_lock);
+  if (in_flight_ != job)
+    return false;
+  {
+    std::lock_guard<std::mutex> lock(send_mutex_);
+    send_job_ = nullptr;
+  }
+  complete(outcome);
+  // Drain the rings here too: the export thread stops draining when the queue is full and waits
+  // for this batch to leave, and while spans stream in, this keeps the rings short without
+  // waking it (a producer wakes it only when its ring gets a quarter full).
+  drain_rings();
+  auto now = std::chrono::steady_clock::now();
+  if (now >= paused_until_)
+    pump(now + config().export_timeout, backlog_);
+  return true;
 }
 
 namespace {
@@ -501,12 +637,28 @@ void update_thread_name(ThreadState* t) {
 
 } // namespace
 
+void BatchWorker::refresh_thread_name(ThreadState* t) {
+  if (t->exited.load(std::memory_order_acquire)) {
+    update_thread_name(t);
+    return;
+  }
+  // A live thread's name costs an open/read/close of /proc (a few microseconds): at most once
+  // per kNameRefresh per thread, so that a thread recording a million spans a second does not
+  // pay it at every drain. The first drain of a thread always reads it.
+  const auto now = std::chrono::steady_clock::now();
+  auto it = name_read_.find(t);
+  if (it != name_read_.end() && now - it->second < kNameRefresh)
+    return;
+  name_read_[t] = now;
+  update_thread_name(t);
+}
+
 bool BatchWorker::drain_rings() {
   registry_collect(live_, exited_);
   bool backlog = false;
   for (ThreadState* t : live_) {
     if (t->head.load(std::memory_order_acquire) != t->tail.load(std::memory_order_relaxed))
-      update_thread_name(t);
+      refresh_thread_name(t);
     drain_ring(t);
     if (t->head.load(std::memory_order_acquire) != t->tail.load(std::memory_order_relaxed))
       backlog = true;
@@ -521,6 +673,7 @@ bool BatchWorker::drain_rings() {
       ++it;
       continue;
     }
+    name_read_.erase(t); // the address may come back for another thread
     exit_drops_buffer_ += t->dropped_full.load(std::memory_order_relaxed);
     exit_drops_overflow_ += t->dropped_overflow.load(std::memory_order_relaxed);
     delete static_cast<BaggageSnapshot*>(t->worker_baggage);
@@ -529,30 +682,36 @@ bool BatchWorker::drain_rings() {
   }
   // Refine the minimum duration as the TSC calibration converges.
   converter_.calibrate();
-  g_hot.min_ticks.store(
-      converter_.ticks_for_ns(static_cast<std::uint64_t>(config().options.min_duration.count())),
-      std::memory_order_relaxed);
+  // Stored only when it changes: the hot path reads this cache line on every call, and a store
+  // per drain would take it away from the producers' cores each time.
+  const std::uint64_t min_ticks =
+      converter_.ticks_for_ns(static_cast<std::uint64_t>(config().options.min_duration.count()));
+  if (g_hot.min_ticks.load(std::memory_order_relaxed) != min_ticks)
+    g_hot.min_ticks.store(min_ticks, std::memory_order_relaxed);
+  backlog_ = backlog;
   return backlog;
 }
 
 void BatchWorker::drain_ring(ThreadState* t) {
   std::uint64_t tail = t->tail.load(std::memory_order_relaxed);
+  const std::uint64_t start = tail;
   std::uint64_t head = t->head.load(std::memory_order_acquire);
   if (tail == head)
     return;
   std::size_t max_queue = config().max_queue;
-  if (encode_direct_)
-    update_thread_bytes(t);
+  const bool direct = encode_direct_ && prepare_direct(t);
   while (tail != head) {
     const Record& r = t->ring[tail & t->ring_mask];
     if (r.type == RecordType::Span || r.type == RecordType::ManualSpan) {
       if (queued_ >= max_queue)
         break;
     }
-    if (!(r.type == RecordType::Span && encode_direct_ && encode_direct(r)))
+    if (!(r.type == RecordType::Span && direct && encode_direct(r)))
       convert(t, r);
     ++tail;
   }
+  drained_records_.store(drained_records_.load(std::memory_order_relaxed) + (tail - start),
+                         std::memory_order_relaxed);
   t->tail.store(tail, std::memory_order_release);
 }
 
@@ -580,7 +739,13 @@ SpanData& BatchWorker::next_slot() {
 }
 
 void BatchWorker::update_thread_bytes(ThreadState* t) {
-  // Once per thread per drain: cheap next to the spans, and the name may have changed.
+  // Once per thread per drain (the name may have changed), unless the same thread's bytes with
+  // the same name are still there: one producer thread drains thousands of times a second.
+  if (thread_bytes_tid_ == t->tid && !thread_bytes_.empty() &&
+      std::memcmp(thread_bytes_name_, t->thread_name, sizeof thread_bytes_name_) == 0)
+    return;
+  thread_bytes_tid_ = t->tid;
+  std::memcpy(thread_bytes_name_, t->thread_name, sizeof thread_bytes_name_);
   bool named = t->thread_name[0] != '\0' && process_comm_ != t->thread_name;
   thread_bytes_.clear();
   thread_attribute_count_ = 1;
@@ -618,35 +783,56 @@ const BatchWorker::SiteBytes* BatchWorker::site_bytes(std::uint32_t site_id) {
   return site_bytes_[site_id].get();
 }
 
-// The same span convert() would build, straight into protobuf bytes: fields in ascending order,
-// as encode_otlp_protobuf writes them. Anything beyond the common case (an exception, a sampler's
-// or baggage attributes, a pipeline id, a tracestate, attribute limits that bite) takes the
-// general path.
-bool BatchWorker::encode_direct(const Record& r) {
-  if ((r.flags & (kRecError | kRecUnfinished)) != 0 || r.payload != nullptr)
-    return false;
+// What encode_direct needs that stays the same for a whole drain of one ring, read once: the
+// configuration, the clock conversion, the thread's attributes. False when no span of this drain
+// can take the direct path. Read after the ring's head (acquire): a sampler's attributes for a
+// span in the ring were registered before the span was recorded.
+bool BatchWorker::prepare_direct(ThreadState* t) {
   const RuntimeConfig& c = config();
-  const bool root = r.parent_span_id == 0;
-  if (root && !c.options.pipeline_id.empty())
-    return false;
   if (c.baggage_all || !c.baggage_attribute_keys.empty() ||
       c.options.is_set(OptionId::attribute_value_length_limit))
     return false;
   if (g_control.pending_sampler_attributes.load(std::memory_order_relaxed) != 0)
     return false;
+  update_thread_bytes(t);
+  direct_.roots = c.options.pipeline_id.empty();
+  direct_.attribute_room = c.options.span_attribute_count_limit >= thread_attribute_count_
+                               ? c.options.span_attribute_count_limit - thread_attribute_count_
+                               : 0;
   const ContextValue& env = c.env_context;
-  if (env.valid() && !env.trace_state.empty() && r.trace_hi == env.trace_hi &&
-      r.trace_lo == env.trace_lo)
+  direct_.env_trace_state = env.valid() && !env.trace_state.empty();
+  direct_.env_hi = env.trace_hi;
+  direct_.env_lo = env.trace_lo;
+  const ClockAnchor& anchor = clock_anchor();
+  direct_.anchor_ticks = anchor.ticks;
+  direct_.anchor_real_ns = anchor.real_ns;
+  direct_.ns_per_tick = converter_.ns_per_tick();
+  return true;
+}
+
+// The same span convert() would build, straight into protobuf bytes: fields in ascending order,
+// as encode_otlp_protobuf writes them. Anything beyond the common case (an exception, a sampler's
+// or baggage attributes, a pipeline id, a tracestate, attribute limits that bite) takes the
+// general path. prepare_direct() ran for this drain.
+bool BatchWorker::encode_direct(const Record& r) {
+  if ((r.flags & (kRecError | kRecUnfinished)) != 0 || r.payload != nullptr)
+    return false;
+  const bool root = r.parent_span_id == 0;
+  if (root && !direct_.roots)
+    return false;
+  if (direct_.env_trace_state && r.trace_hi == direct_.env_hi && r.trace_lo == direct_.env_lo)
     return false;
   if (g_trace_state_count.load(std::memory_order_acquire) != 0) {
     std::string ts;
     if (lookup_trace_state(r.trace_hi, r.trace_lo, ts))
       return false;
   }
-  const SiteBytes* sb = site_bytes(r.site_id);
+  const SiteBytes* sb = r.site_id < site_bytes_.size() && site_bytes_[r.site_id]
+                            ? site_bytes_[r.site_id].get()
+                            : site_bytes(r.site_id);
   if (sb == nullptr)
     return false;
-  if (sb->attribute_count + thread_attribute_count_ > c.options.span_attribute_count_limit)
+  if (sb->attribute_count > direct_.attribute_room)
     return false;
 
   const std::size_t body = 18 + 10 + (root ? 0 : 10) + sb->head.size() + 18 +
@@ -671,9 +857,9 @@ bool BatchWorker::encode_direct(const Record& r) {
   std::memcpy(p, sb->head.data(), sb->head.size());
   p += sb->head.size();
   *p++ = 0x39; // start_time_unix_nano, fixed64
-  p = put_le64(p, converter_.to_unix_nanos(r.start));
+  p = put_le64(p, unix_nanos(r.start));
   *p++ = 0x41; // end_time_unix_nano, fixed64
-  p = put_le64(p, converter_.to_unix_nanos(r.end));
+  p = put_le64(p, unix_nanos(r.end));
   std::memcpy(p, sb->attributes.data(), sb->attributes.size());
   p += sb->attributes.size();
   std::memcpy(p, thread_bytes_.data(), thread_bytes_.size());
@@ -888,7 +1074,7 @@ void BatchWorker::dispatch(std::chrono::steady_clock::time_point deadline) {
       send_deadline_ = deadline;
       send_done_.store(false, std::memory_order_relaxed);
     }
-    send_cv_.notify_all();
+    wake_sender();
     return;
   }
   // No sender thread (a fork child before its threads start, or after shutdown): export here.
@@ -1072,6 +1258,9 @@ bool BatchWorker::shutdown(std::chrono::nanoseconds timeout) {
     stopped_ = true;
     return true;
   }
+  // Before stop_: the sender's shortcuts (continue_sending, serve_rings) stop dispatching on
+  // their own from here, so no batch starts behind the final export's back.
+  final_.store(true, std::memory_order_release);
   stop_ = true;
   stop_deadline_ = deadline;
   lock.unlock();
@@ -1104,6 +1293,8 @@ void BatchWorker::after_fork_child(Resource resource,
   send_done_.store(false);
   send_quit_ = false;
   sender_running_.store(false);
+  sender_idle_.store(false);
+  sender_polling_.store(false);
   abandoned_ = false;
   in_flight_ = nullptr;
   while (!blocks_.empty()) {
@@ -1114,6 +1305,7 @@ void BatchWorker::after_fork_child(Resource resource,
   encode_direct_ = all_exporters_take_protobuf();
   live_.clear();
   exited_.clear();
+  name_read_.clear();
   stats_.clear();
   flush_requested_ = flush_done_ = 0;
   stop_ = stopped_ = false;

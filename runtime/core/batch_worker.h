@@ -54,6 +54,8 @@ public:
   void start();
   // Wakes the export thread (producer side: lock-free).
   void wake() noexcept;
+  // wake(), unless the sender polls the rings anyway (a ring below half full).
+  void nudge() noexcept;
   // Exports everything recorded so far; waits at most `timeout`. Returns false on timeout, and
   // when spans stay queued because the collector is unavailable.
   bool flush(std::chrono::nanoseconds timeout);
@@ -83,14 +85,34 @@ private:
 
   void run();
   void sender_run();
+  // On the sender, after a batch: when it went through and the export thread is not busy with
+  // the pipeline, completes it and takes the next due batch itself (no wake-up of the export
+  // thread and back per batch). False: hand the outcome to the export thread.
+  bool continue_sending(QueueBlock* job, const SendOutcome& outcome);
+  // On the idle sender, woken by a producer: drains the rings and takes the next due batch
+  // when the export thread is not in the pipeline. True when it took a batch.
+  bool serve_rings();
+  // Wakes the sender if it sleeps idle (after a batch was handed to it, or to quit).
+  void wake_sender();
   // Moves records from all rings into the queue; returns true when some ring still has records
   // (the queue filled up).
   bool drain_rings();
   void drain_ring(ThreadState* t);
+  // Takes a thread's current name before its records are converted (rate-limited for live
+  // threads, see kNameRefresh).
+  void refresh_thread_name(ThreadState* t);
   void convert(ThreadState* t, const Record& r);
   // Encodes an auto span straight into the queue's protobuf bytes; false when it needs the
   // general path (SpanData).
   bool encode_direct(const Record& r);
+  bool prepare_direct(ThreadState* t);
+  // TickConverter::to_unix_nanos with the values prepare_direct() took (the same arithmetic,
+  // inline).
+  std::uint64_t unix_nanos(std::uint64_t ticks) const {
+    double delta = static_cast<double>(static_cast<std::int64_t>(ticks - direct_.anchor_ticks));
+    return direct_.anchor_real_ns +
+           static_cast<std::uint64_t>(static_cast<std::int64_t>(delta * direct_.ns_per_tick));
+  }
   const SiteBytes* site_bytes(std::uint32_t site_id);
   void update_thread_bytes(ThreadState* t);
   bool all_exporters_take_protobuf() const;
@@ -137,10 +159,25 @@ private:
   // A batch outlived the final flush's deadline in the sender: the exporters stay its own.
   bool abandoned_ = false;
   std::size_t queued_ = 0;
+  bool backlog_ = false;       // the last drain left records in a ring (the queue was full)
   bool encode_direct_ = false; // every exporter takes protobuf-encoded spans
   std::vector<std::unique_ptr<SiteBytes>> site_bytes_; // by site id
-  std::string thread_bytes_; // the drained thread's thread.id (+ thread.name) attributes
+  std::string thread_bytes_;           // the drained thread's thread.id (+ thread.name) attributes
+  std::uint64_t thread_bytes_tid_ = 0; // whose thread_bytes_ these are, with which name
+  char thread_bytes_name_[16] = {};
+  struct DirectDrain {
+    bool roots = false;             // roots take the direct path (no pipeline id)
+    std::size_t attribute_room = 0; // for a site's attributes under the count limit
+    bool env_trace_state = false;   // TRACEPARENT's trace carries a TRACESTATE
+    std::uint64_t env_hi = 0, env_lo = 0;
+    std::uint64_t anchor_ticks = 0, anchor_real_ns = 0;
+    double ns_per_tick = 1.0;
+  } direct_; // prepare_direct()'s values for the current drain
   std::size_t thread_attribute_count_ = 0;
+  // When each live thread's name was last read from /proc. A rename shows in the spans drained
+  // at most this long after it (those recorded just before it too: names are per drain).
+  static constexpr std::chrono::milliseconds kNameRefresh{10};
+  std::unordered_map<const ThreadState*, std::chrono::steady_clock::time_point> name_read_;
   std::vector<ThreadState*> live_;
   std::vector<ThreadState*> exited_;
   TickConverter converter_;
@@ -173,8 +210,18 @@ private:
   std::chrono::steady_clock::time_point send_deadline_{};
   SendOutcome send_outcome_;
   bool send_quit_ = false;
-  std::atomic<bool> sender_running_{false}; // a sender thread exists (set by start())
-  std::atomic<bool> send_done_{false};      // send_outcome_ is ready
+  std::atomic<bool> sender_running_{false};       // a sender thread exists (set by start())
+  std::atomic<bool> send_done_{false};            // send_outcome_ is ready
+  std::atomic<std::uint32_t> sender_seq_{0};      // futex word the idle sender sleeps on
+  std::atomic<bool> sender_idle_{false};          // the sender sleeps with nothing to send
+  std::atomic<std::uint32_t> unserved_wakes_{0};  // producer wake-ups since the sender last woke
+  std::atomic<bool> sender_polling_{false};       // the sender comes back to the rings on a timer
+  std::atomic<std::uint64_t> drained_records_{0}; // records taken from the rings (pipeline lock)
+  // The sender's poll period: a quarter ring's worth at the rate seen, within these bounds; it
+  // polls only while that rate brings at least kPollMinRecords per kPollMax.
+  static constexpr std::chrono::microseconds kPollMin{100};
+  static constexpr std::chrono::milliseconds kPollMax{10};
+  static constexpr std::uint64_t kPollMinRecords = 64;
 
   std::atomic<std::uint32_t> wake_seq_{0};
   std::atomic<bool> sleeping_{false};

@@ -136,8 +136,11 @@ bool push_record(ThreadState* t, const Record& r) noexcept {
   }
   const std::uint64_t h = ring_reserve(t);
   if (h == kRingFull) {
-    t->dropped_full.fetch_add(1, std::memory_order_relaxed);
-    worker_wake();
+    // Wake the export side on the thread's first drop and then on every 64th: a futex wake per
+    // dropped span (several microseconds each in a VM) would slow the program most exactly when
+    // the export side is already behind.
+    if ((t->dropped_full.fetch_add(1, std::memory_order_relaxed) & 63) == 0)
+      worker_wake();
     return false;
   }
   t->ring[h & t->ring_mask] = r;

@@ -184,7 +184,7 @@ enum : std::uint8_t {
 ThreadState* create_thread_state() noexcept;
 
 // Appends a record; drops and counts when the ring is full; wakes the worker when the ring
-// crosses half full. The caller has set kTlsBusy when it may allocate (first ring allocation).
+// crosses a quarter full. The caller has set kTlsBusy when it may allocate (first ring allocation).
 bool push_record(ThreadState* t, const Record& r) noexcept;
 
 // Slots are reserved before they are written and published after. A signal handler that records
@@ -212,9 +212,14 @@ inline std::uint64_t ring_reserve(ThreadState* t) noexcept {
 }
 
 // After writing slot `h`: publishes it (and the slots nested writers filled meanwhile) and, when
-// the ring looks at least half full, re-reads the consumer's index (one shared cache line read
-// per half ring) and wakes the export thread if it really is; never takes a lock.
+// the ring looks at least a quarter full, re-reads the consumer's index (one shared cache line
+// read per quarter ring) and wakes the export thread if it really is; never takes a lock. A
+// quarter, not a half: the export thread then has three quarters of the ring's time to be
+// scheduled and drain (a 2048-record ring fills in 2 ms at 1 M spans/s).
 void worker_wake() noexcept;
+// The same below half full: skipped while the sender polls the rings anyway (spans streaming
+// in), so that a steady producer makes no futex calls.
+void worker_nudge() noexcept;
 inline void ring_publish(ThreadState* t, std::uint64_t h) noexcept {
   std::atomic_signal_fence(std::memory_order_seq_cst);
   if (__builtin_expect(t->head.load(std::memory_order_relaxed) != h, 0))
@@ -226,11 +231,16 @@ inline void ring_publish(ThreadState* t, std::uint64_t h) noexcept {
     std::atomic_signal_fence(std::memory_order_seq_cst);
   } while (__builtin_expect(end != __atomic_load_n(&t->head_local, __ATOMIC_RELAXED), 0));
   const std::uint64_t cap = std::uint64_t{t->ring_mask} + 1;
-  if (__builtin_expect(end - t->cached_tail >= cap / 2, 0)) {
+  if (__builtin_expect(end - t->cached_tail >= cap / 4, 0)) {
     t->cached_tail = t->tail.load(std::memory_order_acquire);
-    // While the export thread catches up, wake it again at most every eighth of the ring.
-    if (end - t->cached_tail >= cap / 2 && (end & (cap / 8 - 1)) == 0)
-      worker_wake();
+    // While the export thread catches up, wake it again at most every sixteenth of the ring.
+    const std::uint64_t used = end - t->cached_tail;
+    if (used >= cap / 4 && (end & (cap / 16 - 1)) == 0) {
+      if (used >= cap / 2)
+        worker_wake();
+      else
+        worker_nudge();
+    }
   }
 }
 
