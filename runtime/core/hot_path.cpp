@@ -454,7 +454,8 @@ using autospan::internal::g_hot;
 using autospan::internal::t_gate;
 using autospan::internal::t_tls;
 
-// ABI version 2 (abi.h). Instrumented code reads this before calling autospan_enter_v2. Set here,
+// ABI version 2, first form (abi.h): objects built before the thread gate read this before calling
+// autospan_enter_v2 (newer ones read autospan_thread_gate_v2). Set here,
 // by the first enter that finds the runtime disabled, rather than wherever the gate closes: one
 // wasted call, and no second copy of the gate to keep in step. Default visibility and exported,
 // so that this library reaches it through the GOT: an executable built without PIE that takes a
