@@ -656,19 +656,21 @@ void BatchWorker::refresh_thread_name(ThreadState* t) {
 bool BatchWorker::drain_rings() {
   registry_collect(live_, exited_);
   bool backlog = false;
+  // A backlog is a ring left undrained because the queue is full, not records published since
+  // the drain began: a thread that ends a span meanwhile (a root span right after a join, say)
+  // must not make the batch drained so far leave at once, split from its trace's last span.
   for (ThreadState* t : live_) {
     if (t->head.load(std::memory_order_acquire) != t->tail.load(std::memory_order_relaxed))
       refresh_thread_name(t);
-    drain_ring(t);
-    if (t->head.load(std::memory_order_acquire) != t->tail.load(std::memory_order_relaxed))
+    if (!drain_ring(t))
       backlog = true;
   }
   for (auto it = exited_.begin(); it != exited_.end();) {
     ThreadState* t = *it;
     if (t->head.load(std::memory_order_acquire) != t->tail.load(std::memory_order_relaxed))
       update_thread_name(t);
-    drain_ring(t);
-    if (t->head.load(std::memory_order_acquire) != t->tail.load(std::memory_order_relaxed)) {
+    // An exited thread publishes nothing more: drained once, its state can go.
+    if (!drain_ring(t)) {
       backlog = true;
       ++it;
       continue;
@@ -692,12 +694,12 @@ bool BatchWorker::drain_rings() {
   return backlog;
 }
 
-void BatchWorker::drain_ring(ThreadState* t) {
+bool BatchWorker::drain_ring(ThreadState* t) {
   std::uint64_t tail = t->tail.load(std::memory_order_relaxed);
   const std::uint64_t start = tail;
   std::uint64_t head = t->head.load(std::memory_order_acquire);
   if (tail == head)
-    return;
+    return true;
   std::size_t max_queue = config().max_queue;
   const bool direct = encode_direct_ && prepare_direct(t);
   while (tail != head) {
@@ -713,6 +715,7 @@ void BatchWorker::drain_ring(ThreadState* t) {
   drained_records_.store(drained_records_.load(std::memory_order_relaxed) + (tail - start),
                          std::memory_order_relaxed);
   t->tail.store(tail, std::memory_order_release);
+  return tail == head;
 }
 
 BatchWorker::QueueBlock& BatchWorker::fill_block() {

@@ -97,7 +97,8 @@ private:
   // Moves records from all rings into the queue; returns true when some ring still has records
   // (the queue filled up).
   bool drain_rings();
-  void drain_ring(ThreadState* t);
+  // False when it stopped at the queue limit with records left (a backlog).
+  bool drain_ring(ThreadState* t);
   // Takes a thread's current name before its records are converted (rate-limited for live
   // threads, see kNameRefresh).
   void refresh_thread_name(ThreadState* t);
