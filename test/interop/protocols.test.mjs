@@ -10,6 +10,11 @@ import { assertExit0, describeRun, runProbe, warningsAbout } from './lib/common.
 
 const TREE_SPANS = 10; // run, stage x2, leaf x2, a lambda, fail_on_purpose; on the worker: worker_task, stage, leaf
 
+// What the receiver saw, for a failure message: one line per request.
+function describeRequests(requests) {
+  return '\n--- requests\n' + requests.map((r) => `#${r.id} ${r.time} ${r.transport} ${r.spanCount} spans, ${r.bodyBytes} B [${r.spanIds.join(" ")}] -> ${JSON.stringify(r.response)}`).join('\n');
+}
+
 // What a protocol must not change: names, parentage, attributes, events, status, resource.
 function essence(spans) {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
@@ -110,7 +115,7 @@ describe('OTLP protocols, decoded by the official schema', () => {
       assertExit0(run, spans);
       assert.equal(spans.length, TREE_SPANS, describeRun(run, spans));
       const requests = receiver.requests();
-      assert.equal(requests.length, 2, 'one rejected attempt, one accepted retry');
+      assert.equal(requests.length, 2, 'one rejected attempt, one accepted retry\n' + describeRun(run, spans) + describeRequests(requests));
       assert.deepEqual(requests[1].spanIds, requests[0].spanIds, 'the retry carries the same spans');
       one(spans, 'probe_app::run');
     } finally {
@@ -125,7 +130,8 @@ describe('OTLP protocols, decoded by the official schema', () => {
       receiver.faults.push(parseFaultSpec('400:message=schema%20says%20no'));
       const run = await runProbe(receiver, ['tree'], { OTEL_EXPORTER_OTLP_ENDPOINT: grpc.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
       assertExit0(run);
-      assert.equal(receiver.requests().length, 1, describeRun(run));
+      const requests = receiver.requests();
+      assert.equal(requests.length, 1, describeRun(run) + describeRequests(requests));
       assert.equal(receiver.spans().length, 0);
       assert.match(run.stderr, /schema says no/, 'the collector\'s grpc-message is in the log');
     } finally {
