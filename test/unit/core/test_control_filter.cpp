@@ -254,7 +254,7 @@ TEST_CASE("AUTOSPAN_FILTER through the runtime", "[control][filter]") {
   }
 }
 
-TEST_CASE("set_filter switches at run time; sites resolve again", "[control][filter]") {
+TEST_CASE("set_filter switches at run time, sites resolve again", "[control][filter]") {
   configure();
   acme::run();
   CHECK(take_spans().size() == 8);

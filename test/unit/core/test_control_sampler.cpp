@@ -243,7 +243,7 @@ TEST_CASE("what a sampler sees", "[control][sampler]") {
   }
 }
 
-TEST_CASE("a dropping sampler records nothing; auto spans below cost the disabled path",
+TEST_CASE("a dropping sampler records nothing, auto spans below cost the disabled path",
           "[control][sampler]") {
   configure();
   auto rec = std::make_shared<RecordingSampler>(autospan::sampling_decision::drop);

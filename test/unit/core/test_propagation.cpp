@@ -125,7 +125,7 @@ TEST_CASE("inject and extract through maps and callables", "[propagation][api]")
   CHECK(autospan::extract(um).span_id_hex() == span_hex);
 }
 
-TEST_CASE("extract of garbage gives an invalid context; spans under it start new traces",
+TEST_CASE("extract of garbage gives an invalid context, spans under it start new traces",
           "[propagation][api]") {
   autospan_test::configure();
   std::map<std::string, std::string> headers{{"traceparent", "garbage"}};
