@@ -181,7 +181,8 @@ void run_export_suite(Context& ctx) {
       "their parent span) and sleeps until the next millisecond, for " +
       fmt(z.export_seconds, 2) +
       " s; default sizes unless stated (OTEL_BSP_MAX_QUEUE_SIZE=2048, which is also the "
-      "per-thread ring, OTEL_BSP_MAX_EXPORT_BATCH_SIZE=512), no compression. \"total CPU\" is "
+      "starting size of each thread's ring, grown up to 8x under pressure; "
+      "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=512), no compression. \"total CPU\" is "
       "the process CPU time (producer + export thread, from the first measured span until "
       "autospan::flush() returned; the export thread and its sender thread) minus that of the "
       "uninstrumented binary running the same "

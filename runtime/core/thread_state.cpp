@@ -4,6 +4,8 @@
 #include "runtime.h"
 #include "runtime_internal.h"
 
+#include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -25,6 +27,7 @@ namespace {
 std::mutex g_registry_mutex;
 ThreadState* g_registry_head = nullptr;
 std::atomic<std::size_t> g_ring_capacity{2048};
+std::atomic<std::size_t> g_ring_limit{2048 * kRingGrowth};
 pthread_key_t g_exit_key;
 std::once_flag g_exit_key_once;
 
@@ -82,7 +85,80 @@ void IdRng::seed() noexcept {
 }
 
 void set_ring_capacity(std::size_t records) noexcept {
-  g_ring_capacity.store(round_up_pow2(records), std::memory_order_relaxed);
+  const std::size_t cap = round_up_pow2(std::min(records, kMaxRingRecords));
+  g_ring_capacity.store(cap, std::memory_order_relaxed);
+  g_ring_limit.store(std::min(cap * kRingGrowth, kMaxRingRecords), std::memory_order_relaxed);
+}
+
+std::size_t current_ring_capacity() noexcept {
+  ThreadState* t = t_tls.state;
+  return t == nullptr || t->ring == nullptr ? 0 : std::size_t{t->ring_mask} + 1;
+}
+
+void ring_under_pressure(ThreadState* t) noexcept {
+  if (t->reserve_cap != 0 &&
+      std::size_t{t->ring_mask} + 1 < g_ring_limit.load(std::memory_order_relaxed))
+    t->reserve_cap = 0;
+}
+
+namespace {
+
+// Swaps in a ring twice as large. Only when the export thread has taken every record (tail == h,
+// read with acquire after its last read of the old ring) and no write is pending: the new ring
+// then holds every position from h on, and nobody reads the old one again. The export thread
+// reads `ring` and `ring_mask` only after an acquire of `head`, which the next publication
+// releases. Signals are blocked meanwhile: a handler that records a span in the middle would
+// write into the old ring.
+bool grow_ring(ThreadState* t, std::uint64_t h) noexcept {
+  const std::size_t old_cap = std::size_t{t->ring_mask} + 1;
+  const std::size_t cap = old_cap * 2;
+  if (cap > g_ring_limit.load(std::memory_order_relaxed)) {
+    t->reserve_cap = static_cast<std::uint32_t>(old_cap);
+    return false;
+  }
+  void* mem = map_zeroed(cap * sizeof(Record));
+  if (mem == nullptr) {
+    t->reserve_cap = static_cast<std::uint32_t>(old_cap); // no memory: keep the ring we have
+    return false;
+  }
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  Record* old = t->ring;
+  // A signal handler that recorded between our reservation and the mask reserved after us.
+  const bool swap = __atomic_load_n(&t->head_local, __ATOMIC_RELAXED) == h + 1 &&
+                    t->head.load(std::memory_order_relaxed) == h;
+  if (swap) {
+    t->ring = static_cast<Record*>(mem);
+    t->ring_mask = static_cast<std::uint32_t>(cap - 1);
+    t->reserve_cap = static_cast<std::uint32_t>(cap);
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (swap)
+    munmap(old, old_cap * sizeof(Record));
+  else
+    munmap(mem, cap * sizeof(Record));
+  return swap;
+}
+
+} // namespace
+
+std::uint64_t ring_reserve_slow(ThreadState* t, std::uint64_t h) noexcept {
+  const std::uint64_t tail = t->tail.load(std::memory_order_acquire);
+  t->cached_tail = tail;
+  if (t->reserve_cap == 0 && tail == h && grow_ring(t, h))
+    return h;
+  // Still to grow (reserve_cap 0): every reservation comes back here until the ring is empty.
+  if (h - tail >= std::uint64_t{t->ring_mask} + 1) {
+    // Give the slot back. A nested writer that reserved after us found the ring full too and
+    // gave its slot back before we resumed, so ours is the last reservation.
+    __atomic_store_n(&t->head_local, h, __ATOMIC_RELAXED);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    ring_under_pressure(t);
+    return kRingFull;
+  }
+  return h;
 }
 
 ThreadState* create_thread_state() noexcept {
@@ -133,6 +209,7 @@ bool push_record(ThreadState* t, const Record& r) noexcept {
     }
     t->ring = static_cast<Record*>(mem);
     t->ring_mask = static_cast<std::uint32_t>(cap - 1);
+    t->reserve_cap = static_cast<std::uint32_t>(cap);
   }
   const std::uint64_t h = ring_reserve(t);
   if (h == kRingFull) {

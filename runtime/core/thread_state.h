@@ -134,6 +134,9 @@ struct ThreadState {
   Record* ring = nullptr; // allocated on the first record
   std::uint64_t head_local = 0;
   std::uint64_t cached_tail = 0;
+  // What ring_reserve compares against: the capacity, or 0 while the ring is to grow (every
+  // reservation then takes the slow path, which swaps rings once the export thread has caught up).
+  std::uint32_t reserve_cap = 0;
   IdRng rng{};
   std::uint64_t tid = 0;
   std::uint64_t generation = 0;        // fork generation this state belongs to
@@ -195,19 +198,15 @@ bool push_record(ThreadState* t, const Record& r) noexcept;
 // ring_reserve returns the slot's position, or kRingFull (nothing reserved) when the ring has no
 // room even after re-reading the consumer's index.
 constexpr std::uint64_t kRingFull = ~std::uint64_t{0};
+// Re-reads the consumer's index; grows the ring when asked to and possible; gives the slot back
+// when the ring is full.
+std::uint64_t ring_reserve_slow(ThreadState* t, std::uint64_t h) noexcept;
+// Called when the ring was found at least half full: asks for a larger ring (up to the limit).
+void ring_under_pressure(ThreadState* t) noexcept;
 inline std::uint64_t ring_reserve(ThreadState* t) noexcept {
   const std::uint64_t h = signal_atomic_fetch_inc(&t->head_local);
-  const std::uint64_t cap = std::uint64_t{t->ring_mask} + 1;
-  if (__builtin_expect(h - t->cached_tail >= cap, 0)) {
-    t->cached_tail = t->tail.load(std::memory_order_acquire);
-    if (h - t->cached_tail >= cap) {
-      // Give the slot back. A nested writer that reserved after us found the ring full too and
-      // gave its slot back before we resumed, so ours is the last reservation.
-      __atomic_store_n(&t->head_local, h, __ATOMIC_RELAXED);
-      std::atomic_signal_fence(std::memory_order_seq_cst);
-      return kRingFull;
-    }
-  }
+  if (__builtin_expect(h - t->cached_tail >= t->reserve_cap, 0))
+    return ring_reserve_slow(t, h);
   return h;
 }
 
@@ -236,10 +235,12 @@ inline void ring_publish(ThreadState* t, std::uint64_t h) noexcept {
     // While the export thread catches up, wake it again at most every sixteenth of the ring.
     const std::uint64_t used = end - t->cached_tail;
     if (used >= cap / 4 && (end & (cap / 16 - 1)) == 0) {
-      if (used >= cap / 2)
+      if (used >= cap / 2) {
+        ring_under_pressure(t);
         worker_wake();
-      else
+      } else {
         worker_nudge();
+      }
     }
   }
 }
@@ -251,7 +252,15 @@ void destroy_thread_state(ThreadState* t) noexcept;
 // In a fork child: drops every other thread's state (those threads do not exist here) and empties
 // the current thread's ring (its records belong to the parent).
 void registry_after_fork_child() noexcept;
-// Ring capacity in records for rings allocated from now on (power of two).
+// Ring capacity in records for rings allocated from now on (rounded up to a power of two). A
+// thread whose ring is found half full gets one twice as large once the export thread has caught
+// up, up to kRingGrowth times this (and kMaxRingRecords): the one thread that records a million
+// spans a second needs more room to ride out a late export thread than the many that record
+// little, and a ring costs the pages its thread has written.
+constexpr std::size_t kRingGrowth = 8;
+constexpr std::size_t kMaxRingRecords = std::size_t{1} << 22; // 256 MB of address space
 void set_ring_capacity(std::size_t records) noexcept;
+// The current thread's ring capacity in records (0: no ring yet). For tests.
+std::size_t current_ring_capacity() noexcept;
 
 } // namespace autospan::internal

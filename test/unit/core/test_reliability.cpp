@@ -109,6 +109,7 @@ TEST_CASE("a writer nested by a signal handler never overwrites or half-publishe
   alignas(64) ai::Record slots[64] = {};
   t.ring = slots;
   t.ring_mask = 63;
+  t.reserve_cap = 64;
   auto record = [](std::uint64_t id) {
     ai::Record r{};
     r.type = ai::RecordType::Span;
@@ -142,6 +143,10 @@ TEST_CASE("a writer nested by a signal handler never overwrites or half-publishe
   CHECK(ai::ring_reserve(&t) == ai::kRingFull);
   CHECK(t.head.load() == 64);
   CHECK(slots[0].span_id == 10);
+  // A full ring asks to grow (reserve_cap 0); it grows only once drained, so not here.
+  CHECK(t.reserve_cap == 0);
+  CHECK(ai::ring_reserve(&t) == ai::kRingFull);
+  CHECK(t.ring == slots);
   t.ring = nullptr; // not ours to free
 }
 

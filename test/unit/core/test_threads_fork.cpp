@@ -2,15 +2,19 @@
 // child its own export thread and no duplicated spans.
 #include "capture.h"
 #include "core/batch_worker.h"
+#include "core/thread_state.h"
 #include "export/json_reader.h"
 #include "export/otlp_json.h"
 
 #include <autospan/autospan.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <pthread.h>
+#include <set>
 #include <sstream>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -73,7 +77,7 @@ TEST_CASE("thread.id and thread.name", "[threads]") {
   CHECK_FALSE(find_attr(*main_span, "thread.name"));
 }
 
-TEST_CASE("full buffers drop and count; nothing is lost silently", "[threads][drops]") {
+TEST_CASE("full buffers drop and count, nothing is lost silently", "[threads][drops]") {
   configure({{"OTEL_BSP_MAX_QUEUE_SIZE", "128"}, {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "64"}});
   auto* w = autospan::internal::worker();
   auto before = w->drops().buffer_full;
@@ -89,6 +93,70 @@ TEST_CASE("full buffers drop and count; nothing is lost silently", "[threads][dr
   auto dropped = w->drops().buffer_full - before;
   CHECK(dropped > 0);
   CHECK(spans.size() + dropped == static_cast<std::size_t>(kCalls));
+}
+
+TEST_CASE("a ring found full grows once drained, up to its limit, nothing is lost",
+          "[threads][ring]") {
+  // Rings of 64 records (the queue size), growing to kRingGrowth times that at most.
+  configure({{"OTEL_BSP_MAX_QUEUE_SIZE", "64"}, {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "64"}});
+  auto* w = autospan::internal::worker();
+  const auto before = w->drops().buffer_full;
+  constexpr int kRounds = 6;
+  constexpr int kCalls = 2000;
+  std::vector<std::size_t> caps;
+  std::thread producer([&] {
+    for (int round = 0; round < kRounds; ++round) {
+      hold_exporter(); // the export side stops: this round overflows the ring
+      for (int i = 0; i < kCalls; ++i)
+        app::work(i);
+      release_exporter();
+      autospan::flush(); // drained: the next record may come with a larger ring
+      app::work(-1);
+      caps.push_back(autospan::internal::current_ring_capacity());
+    }
+  });
+  producer.join();
+  auto spans = take_spans();
+  const auto dropped = w->drops().buffer_full - before;
+  CHECK(dropped > 0);
+  CHECK(spans.size() + dropped == static_cast<std::size_t>(kRounds * (kCalls + 1)));
+  REQUIRE(caps.size() == kRounds);
+  // Each overflowing round asks for a larger ring (the export side may even drain it mid-round
+  // and grow it early); none goes past kRingGrowth times the queue.
+  CHECK(caps.front() >= 128);
+  CHECK(std::is_sorted(caps.begin(), caps.end()));
+  CHECK(caps.back() == 64 * autospan::internal::kRingGrowth);
+  std::set<autospan::internal::SpanId> ids;
+  for (const auto& s : spans)
+    ids.insert(s.span_id);
+  CHECK(ids.size() == spans.size());
+}
+
+TEST_CASE("rings that grow while the export thread drains lose and repeat nothing",
+          "[threads][ring]") {
+  configure({{"OTEL_BSP_MAX_QUEUE_SIZE", "64"}, {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "64"}});
+  auto* w = autospan::internal::worker();
+  const auto before = w->drops().buffer_full;
+  constexpr int kThreads = 2;
+  constexpr int kCalls = 50000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([] {
+      for (int i = 0; i < kCalls; ++i) {
+        app::work(i);
+        if (i % 5000 == 0)
+          std::this_thread::sleep_for(std::chrono::milliseconds(2)); // let the rings drain
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  auto spans = take_spans();
+  const auto dropped = w->drops().buffer_full - before;
+  CHECK(spans.size() + dropped == static_cast<std::size_t>(kThreads * kCalls));
+  std::set<autospan::internal::SpanId> ids;
+  for (const auto& s : spans)
+    ids.insert(s.span_id);
+  CHECK(ids.size() == spans.size());
 }
 
 #if defined(__has_feature)
