@@ -698,12 +698,15 @@ bool BatchWorker::drain_ring(ThreadState* t) {
   std::uint64_t tail = t->tail.load(std::memory_order_relaxed);
   const std::uint64_t start = tail;
   std::uint64_t head = t->head.load(std::memory_order_acquire);
-  if (tail == head)
+  const RingView ring = ring_view(t);
+  if (tail == head) {
+    ring_retire(t, ring, tail);
     return true;
+  }
   std::size_t max_queue = config().max_queue;
   const bool direct = encode_direct_ && prepare_direct(t);
   while (tail != head) {
-    const Record& r = t->ring[tail & t->ring_mask];
+    const Record& r = ring.at(tail);
     if (r.type == RecordType::Span || r.type == RecordType::ManualSpan) {
       if (queued_ >= max_queue)
         break;
@@ -715,6 +718,7 @@ bool BatchWorker::drain_ring(ThreadState* t) {
   drained_records_.store(drained_records_.load(std::memory_order_relaxed) + (tail - start),
                          std::memory_order_relaxed);
   t->tail.store(tail, std::memory_order_release);
+  ring_retire(t, ring, tail);
   return tail == head;
 }
 
@@ -1201,8 +1205,9 @@ void BatchWorker::count_unsent() {
   for (auto* list : {&live_, &exited_})
     for (ThreadState* t : *list) {
       std::uint64_t head = t->head.load(std::memory_order_acquire);
+      const RingView ring = ring_view(t);
       for (std::uint64_t i = t->tail.load(std::memory_order_relaxed); i != head; ++i) {
-        const Record& r = t->ring[i & t->ring_mask];
+        const Record& r = ring.at(i);
         n += r.type == RecordType::Span || r.type == RecordType::ManualSpan;
         // The records' payloads are ours once read, as in convert().
         if (r.type == RecordType::ManualSpan) {

@@ -267,11 +267,11 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
   t->depth = index;
 }
 
-// The common kept span: an automatic frame with a registered site whose parent already has ids
-// (or which is a root), an allocated ring with room. Writes the record in place; anything else
-// goes through exit_general.
-__attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
-                                         std::uint64_t now) noexcept {
+// A kept span: an automatic frame with a registered site whose parent already has ids (or which
+// is a root), an allocated ring with room. Writes the record in place; anything else goes through
+// exit_general.
+__attribute__((noinline)) void exit_keep_general(ThreadState* t, std::uintptr_t token,
+                                                 std::uint64_t now) noexcept {
   // Ids are assigned and the record written in several stores: a signal handler running
   // instrumented code in between is not traced, so it can neither give this frame ids of its own
   // (its spans would name a parent that never arrives) nor see it half updated. The flags are
@@ -329,6 +329,59 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
   ring_publish(t, h);
   std::atomic_signal_fence(std::memory_order_seq_cst);
   t->depth = i;
+}
+
+// The commonest kept span, a child of a kept parent with ids in the same trace, without a call:
+// the compiler then keeps it in caller-saved registers (no prologue saving six of them, which the
+// calls of exit_keep_general need). Everything else, including a full ring, goes there.
+__attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
+                                         std::uint64_t now) noexcept {
+  const std::uint32_t i = static_cast<std::uint32_t>(token - 1);
+  Frame& f = t->stack[i];
+  const std::uint32_t site_id = site_id_of(f.site);
+  if (__builtin_expect(i == 0 || site_id == 0 || t->ring == nullptr, 0))
+    return exit_keep_general(t, token, now);
+  // As in exit_keep_general: not traced while the ids and the record are half written, and the
+  // flags are read after this (a handler that ran before may have kept this frame already).
+  const std::uint8_t gate = t_gate;
+  t_gate = gate | kTlsBusy;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  const Frame& p = t->stack[i - 1];
+  if (__builtin_expect((f.flags & kFrameHasIds) ||
+                           (p.flags & (kFrameHasIds | kFrameKeep)) != (kFrameHasIds | kFrameKeep) ||
+                           (p.trace_hi | p.trace_lo) == 0 || ring_reserve_is_slow(t),
+                       0)) {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    t_gate = gate;
+    // Anything else; and a ring that is full by the cached index or is to grow.
+    return exit_keep_general(t, token, now);
+  }
+  // Not ring_reserve: its slow path was excluded above, and no handler records meanwhile.
+  const std::uint64_t h = signal_atomic_fetch_inc(&t->head_local);
+  f.trace_hi = p.trace_hi;
+  f.trace_lo = p.trace_lo;
+  f.span_id = t->rng.nonzero();
+  f.flags |= kFrameHasIds;
+  Record& r = t->ring[h & t->ring_mask];
+  r.type = RecordType::Span;
+  r.reserved = 0;
+  r.flags = (p.flags & kFrameRemote) ? kRecParentRemote : 0;
+  r.site_id = site_id;
+  r.start = f.start;
+  r.end = now;
+  r.span_id = f.span_id;
+  r.parent_span_id = p.span_id;
+  r.trace_hi = f.trace_hi;
+  r.trace_lo = f.trace_lo;
+  r.payload = nullptr;
+  const std::uint64_t end = ring_publish_head(t, h);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  t->depth = i;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  t_gate = gate;
+  // After the pop, as a tail call: a call before it would make this function save registers.
+  if (__builtin_expect(ring_needs_check(t, end), 0))
+    return ring_publish_check(t, end);
 }
 
 // The fast exit dropped a short frame, but its flags changed between the check and the pop: a

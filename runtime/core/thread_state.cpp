@@ -87,7 +87,8 @@ void IdRng::seed() noexcept {
 void set_ring_capacity(std::size_t records) noexcept {
   const std::size_t cap = round_up_pow2(std::min(records, kMaxRingRecords));
   g_ring_capacity.store(cap, std::memory_order_relaxed);
-  g_ring_limit.store(std::min(cap * kRingGrowth, kMaxRingRecords), std::memory_order_relaxed);
+  g_ring_limit.store(std::max(cap, std::min(cap * kRingGrowth, kRingGrowLimit)),
+                     std::memory_order_relaxed);
 }
 
 std::size_t current_ring_capacity() noexcept {
@@ -95,70 +96,86 @@ std::size_t current_ring_capacity() noexcept {
   return t == nullptr || t->ring == nullptr ? 0 : std::size_t{t->ring_mask} + 1;
 }
 
-void ring_under_pressure(ThreadState* t) noexcept {
-  if (t->reserve_cap != 0 &&
-      std::size_t{t->ring_mask} + 1 < g_ring_limit.load(std::memory_order_relaxed))
-    t->reserve_cap = 0;
-}
-
 namespace {
 
-// Swaps in a ring twice as large. Only when the export thread has taken every record (tail == h,
-// read with acquire after its last read of the old ring) and no write is pending: the new ring
-// then holds every position from h on, and nobody reads the old one again. The export thread
-// reads `ring` and `ring_mask` only after an acquire of `head`, which the next publication
-// releases. Signals are blocked meanwhile: a handler that records a span in the middle would
-// write into the old ring.
-bool grow_ring(ThreadState* t, std::uint64_t h) noexcept {
+void set_ring(ThreadState* t, Record* ring, std::size_t cap) noexcept {
+  t->ring = ring;
+  t->ring_mask = static_cast<std::uint32_t>(cap - 1);
+  t->ring_word.store(reinterpret_cast<std::uintptr_t>(ring) |
+                         static_cast<std::uintptr_t>(__builtin_ctzll(cap)),
+                     std::memory_order_release);
+}
+
+// Switches this thread to a ring twice as large, from the next position on; the export thread
+// reads what lies below that position from the old ring, then unmaps it (ring_retire). Signals
+// are blocked meanwhile: a handler that recorded a span in the middle would write into the ring
+// being replaced at a position the export thread looks for in the new one. Not when a write
+// below is still unpublished (we run nested in a signal handler), nor before the previous old
+// ring is retired. With take_slot, also reserves the first position of the new ring.
+bool grow_ring(ThreadState* t, bool take_slot) noexcept {
   const std::size_t old_cap = std::size_t{t->ring_mask} + 1;
   const std::size_t cap = old_cap * 2;
-  if (cap > g_ring_limit.load(std::memory_order_relaxed)) {
-    t->reserve_cap = static_cast<std::uint32_t>(old_cap);
+  if (cap > g_ring_limit.load(std::memory_order_relaxed) ||
+      t->retiring.load(std::memory_order_acquire) != nullptr)
     return false;
-  }
   void* mem = map_zeroed(cap * sizeof(Record));
-  if (mem == nullptr) {
-    t->reserve_cap = static_cast<std::uint32_t>(old_cap); // no memory: keep the ring we have
+  if (mem == nullptr)
     return false;
-  }
   sigset_t all;
   sigset_t previous;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &previous);
-  Record* old = t->ring;
-  // A signal handler that recorded between our reservation and the mask reserved after us.
-  const bool swap = __atomic_load_n(&t->head_local, __ATOMIC_RELAXED) == h + 1 &&
-                    t->head.load(std::memory_order_relaxed) == h;
-  if (swap) {
-    t->ring = static_cast<Record*>(mem);
-    t->ring_mask = static_cast<std::uint32_t>(cap - 1);
-    t->reserve_cap = static_cast<std::uint32_t>(cap);
+  const std::uint64_t pos = __atomic_load_n(&t->head_local, __ATOMIC_RELAXED);
+  const bool grow = t->head.load(std::memory_order_relaxed) == pos;
+  if (grow) {
+    t->retiring_mask = t->ring_mask;
+    t->switch_pos = pos;
+    t->retiring.store(t->ring, std::memory_order_release);
+    set_ring(t, static_cast<Record*>(mem), cap);
+    if (take_slot)
+      __atomic_store_n(&t->head_local, pos + 1, __ATOMIC_RELAXED);
   }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  if (swap)
-    munmap(old, old_cap * sizeof(Record));
-  else
+  if (!grow)
     munmap(mem, cap * sizeof(Record));
-  return swap;
+  return grow;
 }
 
 } // namespace
 
+void ring_retire(ThreadState* t, const RingView& v, std::uint64_t tail) noexcept {
+  if (v.old == nullptr || tail < v.switch_pos)
+    return;
+  munmap(const_cast<Record*>(v.old), (v.old_mask + 1) * sizeof(Record));
+  t->retiring.store(nullptr, std::memory_order_release);
+}
+
+void ring_publish_check(ThreadState* t, std::uint64_t end) noexcept {
+  const std::uint64_t cap = std::uint64_t{t->ring_mask} + 1;
+  t->cached_tail = t->tail.load(std::memory_order_acquire);
+  // While the export thread catches up, wake it again at most every sixteenth of the ring.
+  const std::uint64_t used = end - t->cached_tail;
+  if (used >= cap / 4 && (end & (cap / 16 - 1)) == 0) {
+    if (used >= cap / 2) {
+      grow_ring(t, false); // half full: more room before the export thread gets to it
+      worker_wake();
+    } else {
+      worker_nudge();
+    }
+  }
+}
+
 std::uint64_t ring_reserve_slow(ThreadState* t, std::uint64_t h) noexcept {
   const std::uint64_t tail = t->tail.load(std::memory_order_acquire);
   t->cached_tail = tail;
-  if (t->reserve_cap == 0 && tail == h && grow_ring(t, h))
+  if (h - tail < std::uint64_t{t->ring_mask} + 1)
     return h;
-  // Still to grow (reserve_cap 0): every reservation comes back here until the ring is empty.
-  if (h - tail >= std::uint64_t{t->ring_mask} + 1) {
-    // Give the slot back. A nested writer that reserved after us found the ring full too and
-    // gave its slot back before we resumed, so ours is the last reservation.
-    __atomic_store_n(&t->head_local, h, __ATOMIC_RELAXED);
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-    ring_under_pressure(t);
-    return kRingFull;
-  }
-  return h;
+  // Give the slot back. A nested writer that reserved after us found the ring full too and
+  // gave its slot back before we resumed, so ours is the last reservation.
+  __atomic_store_n(&t->head_local, h, __ATOMIC_RELAXED);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  // Full: a larger ring (from position h on) has room for this record.
+  return grow_ring(t, true) ? h : kRingFull;
 }
 
 ThreadState* create_thread_state() noexcept {
@@ -207,9 +224,7 @@ bool push_record(ThreadState* t, const Record& r) noexcept {
       t->dropped_full.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    t->ring = static_cast<Record*>(mem);
-    t->ring_mask = static_cast<std::uint32_t>(cap - 1);
-    t->reserve_cap = static_cast<std::uint32_t>(cap);
+    set_ring(t, static_cast<Record*>(mem), cap);
   }
   const std::uint64_t h = ring_reserve(t);
   if (h == kRingFull) {
@@ -246,6 +261,8 @@ void registry_collect(std::vector<ThreadState*>& live, std::vector<ThreadState*>
 void destroy_thread_state(ThreadState* t) noexcept {
   if (t->ring != nullptr)
     munmap(t->ring, (std::size_t{t->ring_mask} + 1) * sizeof(Record));
+  if (Record* old = t->retiring.load(std::memory_order_acquire))
+    munmap(old, (std::size_t{t->retiring_mask} + 1) * sizeof(Record));
   munmap(t->stack, kStackCapacity * sizeof(Frame));
   delete t;
 }
@@ -261,6 +278,11 @@ void registry_after_fork_child() noexcept {
     std::uint64_t h = self->head.load(std::memory_order_relaxed);
     self->tail.store(h, std::memory_order_relaxed);
     self->cached_tail = h;
+    // The parent's export thread was to unmap the old ring of a growth; here nobody reads it.
+    if (Record* old = self->retiring.load(std::memory_order_relaxed)) {
+      munmap(old, (std::size_t{self->retiring_mask} + 1) * sizeof(Record));
+      self->retiring.store(nullptr, std::memory_order_relaxed);
+    }
     self->dropped_full.store(0, std::memory_order_relaxed);
     self->dropped_overflow.store(0, std::memory_order_relaxed);
     self->worker_baggage = nullptr;

@@ -134,9 +134,6 @@ struct ThreadState {
   Record* ring = nullptr; // allocated on the first record
   std::uint64_t head_local = 0;
   std::uint64_t cached_tail = 0;
-  // What ring_reserve compares against: the capacity, or 0 while the ring is to grow (every
-  // reservation then takes the slow path, which swaps rings once the export thread has caught up).
-  std::uint32_t reserve_cap = 0;
   IdRng rng{};
   std::uint64_t tid = 0;
   std::uint64_t generation = 0;        // fork generation this state belongs to
@@ -152,6 +149,15 @@ struct ThreadState {
                                // thread only; "" = not set
   char exit_name[16] = {};     // the name at thread exit, written before `exited` is released
   ThreadState* next = nullptr; // registry list (guarded by the registry mutex)
+  // The ring as the export thread reads it (ring_view): address | log2(capacity) in one word, so
+  // that the two are always read together (rings are page aligned). While the thread's ring is
+  // being replaced by a larger one, the old ring: positions below switch_pos are in it. The
+  // owning thread writes retiring_mask and switch_pos before releasing `retiring`, `retiring`
+  // before `ring_word`, and switches again only once the export thread has reset `retiring`.
+  std::atomic<std::uintptr_t> ring_word{0};
+  std::atomic<Record*> retiring{nullptr};
+  std::uint64_t switch_pos = 0;
+  std::uint32_t retiring_mask = 0;
 
   // --- export thread ---
   alignas(64) std::atomic<std::uint64_t> tail{0};
@@ -198,14 +204,12 @@ bool push_record(ThreadState* t, const Record& r) noexcept;
 // ring_reserve returns the slot's position, or kRingFull (nothing reserved) when the ring has no
 // room even after re-reading the consumer's index.
 constexpr std::uint64_t kRingFull = ~std::uint64_t{0};
-// Re-reads the consumer's index; grows the ring when asked to and possible; gives the slot back
-// when the ring is full.
+// Re-reads the consumer's index; when the ring is full, grows it if it may (and keeps the slot)
+// or gives the slot back.
 std::uint64_t ring_reserve_slow(ThreadState* t, std::uint64_t h) noexcept;
-// Called when the ring was found at least half full: asks for a larger ring (up to the limit).
-void ring_under_pressure(ThreadState* t) noexcept;
 inline std::uint64_t ring_reserve(ThreadState* t) noexcept {
   const std::uint64_t h = signal_atomic_fetch_inc(&t->head_local);
-  if (__builtin_expect(h - t->cached_tail >= t->reserve_cap, 0))
+  if (__builtin_expect(h - t->cached_tail >= std::uint64_t{t->ring_mask} + 1, 0))
     return ring_reserve_slow(t, h);
   return h;
 }
@@ -219,31 +223,66 @@ void worker_wake() noexcept;
 // The same below half full: skipped while the sender polls the rings anyway (spans streaming
 // in), so that a steady producer makes no futex calls.
 void worker_nudge() noexcept;
-inline void ring_publish(ThreadState* t, std::uint64_t h) noexcept {
+// The part of ring_publish for a ring that looks at least a quarter full.
+void ring_publish_check(ThreadState* t, std::uint64_t end) noexcept;
+// Publishes slot `h` (and what nested writers filled); returns the new head, or 0 when an
+// interrupted write below us publishes ours with its own. The caller runs ring_publish_check
+// when ring_needs_check() says so.
+inline std::uint64_t ring_publish_head(ThreadState* t, std::uint64_t h) noexcept {
   std::atomic_signal_fence(std::memory_order_seq_cst);
   if (__builtin_expect(t->head.load(std::memory_order_relaxed) != h, 0))
-    return; // we interrupted an unpublished write: it publishes ours with its own
+    return 0; // we interrupted an unpublished write: it publishes ours with its own
   std::uint64_t end;
   do {
     end = __atomic_load_n(&t->head_local, __ATOMIC_RELAXED);
     t->head.store(end, std::memory_order_release);
     std::atomic_signal_fence(std::memory_order_seq_cst);
   } while (__builtin_expect(end != __atomic_load_n(&t->head_local, __ATOMIC_RELAXED), 0));
-  const std::uint64_t cap = std::uint64_t{t->ring_mask} + 1;
-  if (__builtin_expect(end - t->cached_tail >= cap / 4, 0)) {
-    t->cached_tail = t->tail.load(std::memory_order_acquire);
-    // While the export thread catches up, wake it again at most every sixteenth of the ring.
-    const std::uint64_t used = end - t->cached_tail;
-    if (used >= cap / 4 && (end & (cap / 16 - 1)) == 0) {
-      if (used >= cap / 2) {
-        ring_under_pressure(t);
-        worker_wake();
-      } else {
-        worker_nudge();
-      }
-    }
-  }
+  return end;
 }
+inline bool ring_needs_check(const ThreadState* t, std::uint64_t end) noexcept {
+  return end != 0 && end - t->cached_tail >= (std::uint64_t{t->ring_mask} + 1) / 4;
+}
+inline void ring_publish(ThreadState* t, std::uint64_t h) noexcept {
+  const std::uint64_t end = ring_publish_head(t, h);
+  if (__builtin_expect(ring_needs_check(t, end), 0))
+    ring_publish_check(t, end);
+}
+// Whether the next reservation would leave the fast path (the ring is full by the cached index):
+// the caller can then take its general path before reserving.
+inline bool ring_reserve_is_slow(const ThreadState* t) noexcept {
+  return __atomic_load_n(&t->head_local, __ATOMIC_RELAXED) - t->cached_tail >=
+         std::uint64_t{t->ring_mask} + 1;
+}
+
+// The export thread's view of a thread's ring, taken after an acquire of `head`: every position
+// below that head is in `ring`, or in `old` when below switch_pos.
+struct RingView {
+  const Record* ring;
+  std::uint64_t mask;
+  const Record* old;
+  std::uint64_t old_mask;
+  std::uint64_t switch_pos;
+  const Record& at(std::uint64_t pos) const noexcept {
+    return old != nullptr && pos < switch_pos ? old[pos & old_mask] : ring[pos & mask];
+  }
+};
+inline RingView ring_view(const ThreadState* t) noexcept {
+  RingView v;
+  // The word first: a new ring seen here means its `retiring` is seen below. An old one means
+  // every position below the head read before it is in the old ring (the head that covers the
+  // first position of a new ring is released after the word).
+  const std::uintptr_t w = t->ring_word.load(std::memory_order_acquire);
+  v.ring = reinterpret_cast<const Record*>(w & ~std::uintptr_t{63});
+  v.mask = (std::uint64_t{1} << (w & 63)) - 1;
+  v.old = t->retiring.load(std::memory_order_acquire);
+  v.old_mask = v.old != nullptr ? t->retiring_mask : 0;
+  v.switch_pos = v.old != nullptr ? t->switch_pos : 0;
+  return v;
+}
+// Export thread: once its tail has passed switch_pos, unmaps the old ring and lets the owning
+// thread grow again.
+void ring_retire(ThreadState* t, const RingView& v, std::uint64_t tail) noexcept;
 
 // Registry (export thread side). States of exited threads are unlinked by registry_collect and
 // belong to the caller from then on (drain, then destroy_thread_state).
@@ -253,11 +292,13 @@ void destroy_thread_state(ThreadState* t) noexcept;
 // the current thread's ring (its records belong to the parent).
 void registry_after_fork_child() noexcept;
 // Ring capacity in records for rings allocated from now on (rounded up to a power of two). A
-// thread whose ring is found half full gets one twice as large once the export thread has caught
-// up, up to kRingGrowth times this (and kMaxRingRecords): the one thread that records a million
-// spans a second needs more room to ride out a late export thread than the many that record
-// little, and a ring costs the pages its thread has written.
+// thread whose ring is found half full (or full) switches to one twice as large, up to
+// kRingGrowth times this and at most kRingGrowLimit records (1 MB): the one thread that records a
+// million spans a second needs more room to ride out a late export thread than the many that
+// record little, and a ring costs the pages its thread has written. Rings configured larger than
+// that do not grow.
 constexpr std::size_t kRingGrowth = 8;
+constexpr std::size_t kRingGrowLimit = 16384;
 constexpr std::size_t kMaxRingRecords = std::size_t{1} << 22; // 256 MB of address space
 void set_ring_capacity(std::size_t records) noexcept;
 // The current thread's ring capacity in records (0: no ring yet). For tests.

@@ -9,6 +9,8 @@
 #include <autospan/autospan.h>
 #include <catch2/catch.hpp>
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <chrono>
 #include <csetjmp>
@@ -109,7 +111,9 @@ TEST_CASE("a writer nested by a signal handler never overwrites or half-publishe
   alignas(64) ai::Record slots[64] = {};
   t.ring = slots;
   t.ring_mask = 63;
-  t.reserve_cap = 64;
+  // A growth still being retired (see below): until that is done this ring cannot grow.
+  alignas(64) ai::Record retiring_dummy[1] = {};
+  t.retiring.store(retiring_dummy);
   auto record = [](std::uint64_t id) {
     ai::Record r{};
     r.type = ai::RecordType::Span;
@@ -143,11 +147,30 @@ TEST_CASE("a writer nested by a signal handler never overwrites or half-publishe
   CHECK(ai::ring_reserve(&t) == ai::kRingFull);
   CHECK(t.head.load() == 64);
   CHECK(slots[0].span_id == 10);
-  // A full ring asks to grow (reserve_cap 0); it grows only once drained, so not here.
-  CHECK(t.reserve_cap == 0);
-  CHECK(ai::ring_reserve(&t) == ai::kRingFull);
-  CHECK(t.ring == slots);
-  t.ring = nullptr; // not ours to free
+
+  // Once it may grow, a full ring switches to one twice as large from the next position on;
+  // the export thread's view finds the positions below it in the old ring.
+  t.retiring.store(nullptr);
+  const std::uint64_t h = ai::ring_reserve(&t);
+  REQUIRE(h == 64);
+  REQUIRE(t.ring != slots);
+  CHECK(t.ring_mask == 127);
+  CHECK(t.retiring.load() == slots);
+  CHECK(t.switch_pos == 64);
+  t.ring[h & t.ring_mask] = record(200);
+  ai::ring_publish(&t, h);
+  CHECK(t.head.load() == 65);
+  const ai::RingView view = ai::ring_view(&t);
+  CHECK(view.at(0).span_id == 10);
+  CHECK(view.at(63).span_id == 163);
+  CHECK(view.at(64).span_id == 200);
+  // Retired only once the export thread's tail has passed the switch position (not here: the
+  // old ring is this test's array).
+  ai::ring_retire(&t, view, 63);
+  CHECK(t.retiring.load() == slots);
+  munmap(t.ring, 128 * sizeof(ai::Record));
+  t.ring = nullptr;
+  t.retiring.store(nullptr);
 }
 
 namespace {

@@ -95,8 +95,7 @@ TEST_CASE("full buffers drop and count, nothing is lost silently", "[threads][dr
   CHECK(spans.size() + dropped == static_cast<std::size_t>(kCalls));
 }
 
-TEST_CASE("a ring found full grows once drained, up to its limit, nothing is lost",
-          "[threads][ring]") {
+TEST_CASE("a ring found full grows, up to its limit, and nothing is lost", "[threads][ring]") {
   // Rings of 64 records (the queue size), growing to kRingGrowth times that at most.
   configure({{"OTEL_BSP_MAX_QUEUE_SIZE", "64"}, {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "64"}});
   auto* w = autospan::internal::worker();
@@ -110,7 +109,7 @@ TEST_CASE("a ring found full grows once drained, up to its limit, nothing is los
       for (int i = 0; i < kCalls; ++i)
         app::work(i);
       release_exporter();
-      autospan::flush(); // drained: the next record may come with a larger ring
+      autospan::flush();
       app::work(-1);
       caps.push_back(autospan::internal::current_ring_capacity());
     }
@@ -121,8 +120,9 @@ TEST_CASE("a ring found full grows once drained, up to its limit, nothing is los
   CHECK(dropped > 0);
   CHECK(spans.size() + dropped == static_cast<std::size_t>(kRounds * (kCalls + 1)));
   REQUIRE(caps.size() == kRounds);
-  // Each overflowing round asks for a larger ring (the export side may even drain it mid-round
-  // and grow it early); none goes past kRingGrowth times the queue.
+  // An overflowing round grows the ring (at half full and when full, one step at a time, each
+  // once the export thread has retired the previous ring); none goes past kRingGrowth times the
+  // queue.
   CHECK(caps.front() >= 128);
   CHECK(std::is_sorted(caps.begin(), caps.end()));
   CHECK(caps.back() == 64 * autospan::internal::kRingGrowth);
