@@ -353,7 +353,8 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
                        0)) {
     std::atomic_signal_fence(std::memory_order_seq_cst);
     t_gate = gate;
-    // Anything else; and a ring that is full by the cached index or is to grow.
+    // Anything else; and a ring full by the cached index (ring_reserve there re-reads the
+    // consumer's index, and grows the ring or drops).
     return exit_keep_general(t, token, now);
   }
   // Not ring_reserve: its slow path was excluded above, and no handler records meanwhile.
