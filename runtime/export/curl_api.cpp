@@ -2,6 +2,7 @@
 
 #include "../log.h"
 
+#include <cstdint>
 #include <dlfcn.h>
 
 #include <mutex>
@@ -41,6 +42,18 @@ const CurlApi* load() noexcept {
     AUTOSPAN_LOG(Warn,
                  "libcurl.so.4 lacks a needed function: OTLP export is off, spans are dropped");
     return nullptr; // never dlclose: a half-bound library is simply unused
+  }
+  // OpenSSL (libcurl's TLS, loaded with it) cleans up in an atexit handler unless told not to,
+  // and that cleanup can free again what a thread holding OpenSSL state (the sender, or the
+  // export thread shutting the exporters down) frees as it exits: a double free at exit, seen
+  // once under load with mTLS (grpc/grpc#42608 met the same). When nobody initialised OpenSSL
+  // yet, ask it not to register that handler; an exiting process does not need the cleanup.
+  if (void* crypto = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_NOLOAD)) {
+    using InitCrypto = int (*)(std::uint64_t, const void*);
+    constexpr std::uint64_t kNoAtexit = 0x00080000; // OPENSSL_INIT_NO_ATEXIT (OpenSSL >= 1.1.1)
+    if (auto init = reinterpret_cast<InitCrypto>(dlsym(crypto, "OPENSSL_init_crypto")))
+      init(kNoAtexit, nullptr);
+    dlclose(crypto); // the reference RTLD_NOLOAD took; libcurl keeps the library loaded
   }
   // curl_global_init is not thread-safe before curl 7.84: this runs exactly once, before any
   // handle exists. Never curl_global_cleanup: the process may use libcurl elsewhere, and an
