@@ -1,6 +1,7 @@
 // Registration of the `autospan` plugin: -fplugin=autospan-plugin.so -fplugin-arg-autospan-...
 #include "instrumenting_consumer.h"
 #include "plugin_options.h"
+#include "unwind_pass.h"
 
 #include "clang/Basic/Version.h"
 #include "clang/Frontend/CompilerInstance.h"
@@ -53,9 +54,11 @@ protected:
   }
 
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance& CI, llvm::StringRef) override {
+    const bool RuntimeUnwinds = registerUnwindPass(CI);
     // This action dies right after this call: the consumer takes the options with it.
     return std::make_unique<InstrumentingConsumer>(std::move(*Options), CI.getDiagnostics(),
-                                                   CI.getPreprocessor().getHeaderSearchInfo());
+                                                   CI.getPreprocessor().getHeaderSearchInfo(),
+                                                   RuntimeUnwinds);
   }
 
   ActionType getActionType() override { return AddBeforeMainAction; }

@@ -47,8 +47,8 @@ private:
 } // namespace
 
 InstrumentingConsumer::InstrumentingConsumer(PluginOptions Options, DiagnosticsEngine& Diags,
-                                             HeaderSearch& Headers)
-    : Options(std::move(Options)), Diags(Diags), Headers(Headers) {
+                                             HeaderSearch& Headers, bool RuntimeUnwinds)
+    : Options(std::move(Options)), Diags(Diags), Headers(Headers), RuntimeUnwinds(RuntimeUnwinds) {
   InstrumentedID =
       Diags.getCustomDiagID(DiagnosticsEngine::Remark, "autospan: instrumented '%0'%1");
   InstrumentedAsID =
@@ -59,7 +59,7 @@ InstrumentingConsumer::InstrumentingConsumer(PluginOptions Options, DiagnosticsE
 
 void InstrumentingConsumer::Initialize(ASTContext& C) {
   Ctx = &C;
-  Injector = std::make_unique<SiteInjector>(C);
+  Injector = std::make_unique<SiteInjector>(C, RuntimeUnwinds);
   SystemHeaders = std::make_unique<selection::SystemHeaders>(C.getSourceManager(), &Headers);
 }
 

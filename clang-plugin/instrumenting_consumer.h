@@ -22,8 +22,9 @@ namespace autospan::plugin {
 
 class InstrumentingConsumer : public clang::ASTConsumer {
 public:
+  // RuntimeUnwinds: unwind_pass.h runs on this translation unit's IR.
   InstrumentingConsumer(PluginOptions Options, clang::DiagnosticsEngine& Diags,
-                        clang::HeaderSearch& Headers);
+                        clang::HeaderSearch& Headers, bool RuntimeUnwinds);
 
   void Initialize(clang::ASTContext& Ctx) override;
   // Runs before CodeGen's own HandleTopLevelDecl (the plugin is added before the main action),
@@ -41,6 +42,7 @@ private:
   PluginOptions Options;
   clang::DiagnosticsEngine& Diags;
   clang::HeaderSearch& Headers;
+  bool RuntimeUnwinds;
   clang::ASTContext* Ctx = nullptr;
   std::unique_ptr<SiteInjector> Injector;
   std::unique_ptr<selection::SystemHeaders> SystemHeaders;

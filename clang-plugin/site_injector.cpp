@@ -223,11 +223,12 @@ CXXRecordDecl* SiteInjector::helperClass() {
 }
 
 CXXMethodDecl* SiteInjector::addHelper(llvm::StringRef Name, QualType Ret, QualType Param,
-                                       llvm::StringRef ParamName) {
+                                       llvm::StringRef ParamName, bool Noexcept) {
   SourceLocation Loc;
   CXXRecordDecl* RD = helperClass();
   FunctionProtoType::ExtProtoInfo EPI;
-  EPI.ExceptionSpec.Type = EST_BasicNoexcept;
+  if (Noexcept)
+    EPI.ExceptionSpec.Type = EST_BasicNoexcept;
   QualType FT = Ctx.getFunctionType(Ret, {Param}, EPI);
   auto* M = CXXMethodDecl::Create(
       Ctx, RD, Loc, DeclarationNameInfo(DeclarationName(&Ctx.Idents.get(Name)), Loc), FT,
@@ -235,6 +236,8 @@ CXXMethodDecl* SiteInjector::addHelper(llvm::StringRef Name, QualType Ret, QualT
       ConstexprSpecKind::Unspecified, Loc);
   M->setAccess(AS_public);
   M->setImplicit();
+  if (!Noexcept) // calls still cannot throw (plain calls), without the body's terminate scope
+    M->addAttr(NoThrowAttr::CreateImplicit(Ctx));
   auto* P = ParmVarDecl::Create(Ctx, M, Loc, Loc, &Ctx.Idents.get(ParamName), Param,
                                 Ctx.getTrivialTypeSourceInfo(Param, Loc), SC_None, nullptr);
   M->setParams({P});
@@ -292,7 +295,8 @@ FunctionDecl* SiteInjector::enterFunction(const AbiDecls& A) {
   // at run time (docs/performance.md, "Compile time").
   SourceLocation Loc;
   QualType SitePtr = A.Enter->getParamDecl(0)->getType();
-  CXXMethodDecl* M = addHelper("enter", Ctx.VoidPtrTy, SitePtr, "site");
+  // With a tail call: not noexcept, whose terminate scope a musttail call may not skip.
+  CXXMethodDecl* M = addHelper("enter", Ctx.VoidPtrTy, SitePtr, "site", !RuntimeUnwinds);
   M->addAttr(NoInlineAttr::CreateImplicit(Ctx));
   ParmVarDecl* P = M->getParamDecl(0);
   auto SitePointer = [&]() -> Expr* {
@@ -304,10 +308,27 @@ FunctionDecl* SiteInjector::enterFunction(const AbiDecls& A) {
   Expr* Site =
       UnaryOperator::Create(Ctx, SitePointer(), UO_Deref, SitePtr->getPointeeType(), VK_LValue,
                             OK_Ordinary, Loc, /*CanOverflow=*/false, FPOptionsOverride());
-  Expr* Value = guardedEnter(A, Site, SitePointer(), Loc);
-  // NOLINTNEXTLINE(clang-analyzer-cplusplus.NewDeleteLeaks): ASTContext owns `new (Ctx)` nodes
-  Stmt* Body[] = {ReturnStmt::Create(Ctx, Loc, Value, nullptr)};
-  M->setBody(compat::createCompoundStmt(Ctx, Body, nullptr, Loc, Loc));
+  if (!RuntimeUnwinds) {
+    Expr* Value = guardedEnter(A, Site, SitePointer(), Loc);
+    // NOLINTNEXTLINE(clang-analyzer-cplusplus.NewDeleteLeaks): ASTContext owns `new (Ctx)` nodes
+    Stmt* Body[] = {ReturnStmt::Create(Ctx, Loc, Value, nullptr)};
+    M->setBody(compat::createCompoundStmt(Ctx, Body, nullptr, Loc, Loc));
+  } else {
+    // if (<skip>) return nullptr; [[clang::musttail]] return autospan_enter_v2(site);
+    // The runtime records its caller's stack pointer (abi.h): a guaranteed tail call makes that
+    // the instrumented function's, at every optimisation level and under sanitizers.
+    Expr* Null = ImplicitCastExpr::Create(
+        Ctx, Ctx.VoidPtrTy, CK_NullToPointer,
+        IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.IntTy), 0), Ctx.IntTy, Loc),
+        nullptr, VK_PRValue, FPOptionsOverride());
+    Stmt* Refuse = ReturnStmt::Create(Ctx, Loc, Null, nullptr);
+    Stmt* If = IfStmt::Create(Ctx, Loc, IfStatementKind::Ordinary, /*Init=*/nullptr,
+                              /*Var=*/nullptr, skipTest(A, Site, Loc), Loc, Loc, Refuse);
+    Stmt* Tail = ReturnStmt::Create(Ctx, Loc, enterCall(A, A.Enter, SitePointer(), Loc), nullptr);
+    const Attr* MustTail[] = {MustTailAttr::CreateImplicit(Ctx)};
+    Stmt* Body[] = {If, AttributedStmt::Create(Ctx, Loc, MustTail, Tail)};
+    M->setBody(compat::createCompoundStmt(Ctx, Body, nullptr, Loc, Loc));
+  }
   EnterHelper = M;
   return EnterHelper;
 }
@@ -330,6 +351,16 @@ Expr* SiteInjector::enterCall(const AbiDecls& A, FunctionDecl* Callee, Expr* Arg
 
 Expr* SiteInjector::guardedEnter(const AbiDecls& A, Expr* Site, Expr* SiteAddress,
                                  SourceLocation Loc) {
+  Expr* Null = ImplicitCastExpr::Create(
+      Ctx, Ctx.VoidPtrTy, CK_NullToPointer,
+      IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.IntTy), 0), Ctx.IntTy, Loc),
+      nullptr, VK_PRValue, FPOptionsOverride());
+  return new (Ctx) ConditionalOperator(skipTest(A, Site, Loc), Loc, Null, Loc,
+                                       enterCall(A, A.Enter, SiteAddress, Loc), Ctx.VoidPtrTy,
+                                       VK_PRValue, OK_Ordinary);
+}
+
+Expr* SiteInjector::skipTest(const AbiDecls& A, Expr* Site, SourceLocation Loc) {
   // `gate != 0 || (atomic_load(&site.state) & ~1u) == atomic_load(&filter_off) ? NULL :
   // autospan_enter_v2(&site)`: what the runtime would answer with NULL at once costs loads and
   // branches, no runtime call (abi.h). The loads are relaxed atomics, as the runtime writes those
@@ -369,14 +400,9 @@ Expr* SiteInjector::guardedEnter(const AbiDecls& A, Expr* Site, Expr* SiteAddres
                                         A.FilterOff, false, Loc, A.FilterOff->getType(), VK_LValue);
   // NOLINTNEXTLINE(clang-analyzer-cplusplus.NewDeleteLeaks): ASTContext owns `new (Ctx)` nodes
   Expr* FilteredOff = Binary(State, BO_EQ, RelaxedLoad(FilterRef), CondTy);
-  Expr* Skip = Binary(GateSet, BO_LOr, FilteredOff, CondTy);
-  Expr* Null = ImplicitCastExpr::Create(Ctx, Ctx.VoidPtrTy, CK_NullToPointer, Int(Ctx.IntTy, 0),
-                                        nullptr, VK_PRValue, FPOptionsOverride());
   A.ThreadGate->setIsUsed();
   A.FilterOff->setIsUsed();
-  return new (Ctx)
-      ConditionalOperator(Skip, Loc, Null, Loc, enterCall(A, A.Enter, SiteAddress, Loc),
-                          Ctx.VoidPtrTy, VK_PRValue, OK_Ordinary);
+  return Binary(GateSet, BO_LOr, FilteredOff, CondTy);
 }
 
 const SiteInjector::AbiDecls& SiteInjector::abi() {
@@ -410,8 +436,9 @@ void SiteInjector::inject(FunctionDecl& FD, const selection::Decision& D) {
                                   Ctx.UnsignedIntTy, Loc);
   };
 
-  llvm::SmallVector<Expr*, 8> Fields = {String(D.SpanName), String(D.FunctionName), String(D.File),
-                                        Unsigned(D.Line), Unsigned(AUTOSPAN_SITE_AUTO)};
+  llvm::SmallVector<Expr*, 8> Fields = {
+      String(D.SpanName), String(D.FunctionName), String(D.File), Unsigned(D.Line),
+      Unsigned(AUTOSPAN_SITE_AUTO | (RuntimeUnwinds ? AUTOSPAN_SITE_RUNTIME_UNWINDS : 0))};
   while (Fields.size() < 3 + numUnsignedFields(Ctx))
     Fields.push_back(Unsigned(0)); // state, id (and ILP32 padding): owned by the runtime
   auto* Init = new (Ctx) InitListExpr(Ctx, Loc, Fields, Loc);

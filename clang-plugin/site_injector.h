@@ -15,12 +15,13 @@
 // autospan_exit_v2(*token);`. C: the enter tests inline, cleanup(autospan_cleanup_v2). -O0:
 // autospan_enter_v2 directly. The
 // descriptor is a constant-initialised static (no guard variable); the cleanup runs on every way
-// out, exception unwinding included. The ABI functions are extern "C" and noexcept, so they are
-// plain calls, not invokes. A call the runtime would answer with NULL at once (disabled, sampled
-// out, outside a required parent, filtered off) costs a few loads and branches and no call; a
-// null token costs no exit call. -O0 calls autospan_enter_v2 unconditionally. Constructors get the
-// guard after their member initialisers (the body starts there); function-try-blocks get it inside
-// the try block.
+// out, exception unwinding included (with Clang 17+, unwind_pass.h then takes it off the unwinding
+// path, and the entry helper reaches autospan_enter_v2 by a guaranteed tail call). The ABI
+// functions are extern "C" and noexcept, so they are plain calls, not invokes. A call the runtime
+// would answer with NULL at once (disabled, sampled out, outside a required parent, filtered off)
+// costs a few loads and branches and no call; a null token costs no exit call. -O0 calls
+// autospan_enter_v2 unconditionally. Constructors get the guard after their member initialisers
+// (the body starts there); function-try-blocks get it inside the try block.
 #ifndef AUTOSPAN_PLUGIN_SITE_INJECTOR_H
 #define AUTOSPAN_PLUGIN_SITE_INJECTOR_H
 
@@ -45,7 +46,10 @@ namespace autospan::plugin {
 
 class SiteInjector {
 public:
-  explicit SiteInjector(clang::ASTContext& Ctx) : Ctx(Ctx) {}
+  // RuntimeUnwinds: the plugin's IR step (unwind_pass.h) takes the exits off the unwinding path;
+  // sites say so (AUTOSPAN_SITE_RUNTIME_UNWINDS) and the entry helper tail-calls the runtime.
+  SiteInjector(clang::ASTContext& Ctx, bool RuntimeUnwinds)
+      : Ctx(Ctx), RuntimeUnwinds(RuntimeUnwinds) {}
 
   // FD must have a body that is not a coroutine body (selection::decide() guarantees it).
   void inject(clang::FunctionDecl& FD, const selection::Decision& D);
@@ -83,15 +87,18 @@ private:
   // The hidden class holding the C++ helpers, and one more static member of it.
   clang::CXXRecordDecl* helperClass();
   clang::CXXMethodDecl* addHelper(llvm::StringRef Name, clang::QualType Ret, clang::QualType Param,
-                                  llvm::StringRef ParamName);
+                                  llvm::StringRef ParamName, bool Noexcept = true);
   // `Callee(Arg)` for a function taking an autospan_site*.
   clang::Expr* enterCall(const AbiDecls& A, clang::FunctionDecl* Callee, clang::Expr* Arg,
                          clang::SourceLocation Loc);
   // `skip(Site) ? NULL : autospan_enter_v2(SiteAddress)` (abi.h).
   clang::Expr* guardedEnter(const AbiDecls& A, clang::Expr* Site, clang::Expr* SiteAddress,
                             clang::SourceLocation Loc);
+  // `gate != 0 || filtered off`: what guardedEnter tests.
+  clang::Expr* skipTest(const AbiDecls& A, clang::Expr* Site, clang::SourceLocation Loc);
 
   clang::ASTContext& Ctx;
+  bool RuntimeUnwinds;
   clang::FunctionDecl* IsConstantEvaluated = nullptr;
   clang::FunctionDecl* Helper = nullptr;
   clang::FunctionDecl* EnterHelper = nullptr;

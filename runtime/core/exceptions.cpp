@@ -25,6 +25,9 @@ struct ThrowState {
   std::uint64_t ticks; // when it was thrown
   std::uint32_t depth; // shadow stack depth at the throw
   int uncaught_before; // std::uncaught_exceptions() before this exception became uncaught
+  // The lowest thrower's stack pointer among the exceptions in flight: frames a catch ends by
+  // stack address lie above it (and so on the same stack as the throw).
+  std::uintptr_t lowest_cfa;
 };
 
 __thread ThrowState t_throw __attribute__((tls_model("initial-exec"))) = {};
@@ -33,17 +36,32 @@ __thread ThrowState t_throw __attribute__((tls_model("initial-exec"))) = {};
 
 std::atomic<unsigned> g_throws_seen{0};
 
-void note_throw(void* object, const std::type_info* type) noexcept {
+void note_throw(void* object, const std::type_info* type, std::uintptr_t cfa) noexcept {
   g_throws_seen.fetch_add(1, std::memory_order_relaxed);
   ThreadState* t = t_tls.state;
   if (t == nullptr || g_hot.gate.load(std::memory_order_relaxed) == kGateDisabled)
     return;
+  const int uncaught = std::uncaught_exceptions();
+  // A rethrow from a handler: the exception is current, not uncaught, until it leaves again.
+  t_throw.lowest_cfa =
+      uncaught > 0 && t_tls.exit_gate != 0 && t_throw.lowest_cfa < cfa ? t_throw.lowest_cfa : cfa;
   t_throw.type = type;
   t_throw.object = object;
   t_throw.ticks = now_ticks();
   t_throw.depth = t->depth;
-  t_throw.uncaught_before = std::uncaught_exceptions();
+  t_throw.uncaught_before = uncaught;
   t_tls.exit_gate = 1;
+}
+
+// A handler is about to start in the function whose stack pointer is `cfa` (the caller of
+// __cxa_begin_catch). Frames that unwinding left without an exit (their landing pads removed by
+// the plugin) and that the catching function's own landing pad did not end (it was built
+// without the plugin) lie below that stack pointer: they end here, with the exception.
+void note_catch(std::uintptr_t cfa) noexcept {
+  ThreadState* t = t_tls.state;
+  if (t == nullptr || t->depth == 0 || t_tls.exit_gate == 0)
+    return;
+  end_unwound_frames(t, 0, cfa, t_throw.lowest_cfa);
 }
 
 bool exception_unwinding(std::uint32_t index, std::uint64_t start_ticks,
@@ -89,10 +107,16 @@ void describe_exception(const std::type_info* type, void* object, ExceptionInfo&
 
 } // namespace autospan::internal
 
-// Called by the interposed __cxa_throw/__cxa_rethrow below or the --wrap variants.
+// Called by the interposed __cxa_throw/__cxa_rethrow/__cxa_begin_catch below or the --wrap
+// variants, with their caller's stack pointer.
 extern "C" __attribute__((visibility("hidden"))) void
-autospan_internal_note_throw(void* object, const std::type_info* type) noexcept {
-  autospan::internal::note_throw(object, type);
+autospan_internal_note_throw(void* object, const std::type_info* type, void* cfa) noexcept {
+  autospan::internal::note_throw(object, type, reinterpret_cast<std::uintptr_t>(cfa));
+}
+
+extern "C" __attribute__((visibility("hidden"))) void
+autospan_internal_note_catch(void* cfa) noexcept {
+  autospan::internal::note_catch(reinterpret_cast<std::uintptr_t>(cfa));
 }
 
 #if !defined(AUTOSPAN_STATIC_RUNTIME)
@@ -100,6 +124,7 @@ autospan_internal_note_throw(void* object, const std::type_info* type) noexcept 
 namespace {
 using CxaThrowFn = void (*)(void*, std::type_info*, void (*)(void*));
 using CxaRethrowFn = void (*)();
+using CxaBeginCatchFn = void* (*)(void*);
 
 CxaThrowFn real_cxa_throw() noexcept {
   static CxaThrowFn fn = reinterpret_cast<CxaThrowFn>(dlsym(RTLD_NEXT, "__cxa_throw"));
@@ -109,13 +134,18 @@ CxaRethrowFn real_cxa_rethrow() noexcept {
   static CxaRethrowFn fn = reinterpret_cast<CxaRethrowFn>(dlsym(RTLD_NEXT, "__cxa_rethrow"));
   return fn;
 }
+CxaBeginCatchFn real_cxa_begin_catch() noexcept {
+  static CxaBeginCatchFn fn =
+      reinterpret_cast<CxaBeginCatchFn>(dlsym(RTLD_NEXT, "__cxa_begin_catch"));
+  return fn;
+}
 } // namespace
 
 // Declared inside __cxxabiv1 to match <cxxabi.h> exactly.
 namespace __cxxabiv1 {
 extern "C" __attribute__((visibility("default"), noreturn)) void
 __cxa_throw(void* object, std::type_info* type, void (*destructor)(void*)) {
-  autospan_internal_note_throw(object, type);
+  autospan_internal_note_throw(object, type, __builtin_dwarf_cfa());
   real_cxa_throw()(object, type, destructor);
   __builtin_unreachable();
 }
@@ -132,9 +162,14 @@ extern "C" __attribute__((visibility("default"), noreturn)) void __cxa_rethrow()
     __builtin_memcpy(&object, &current, sizeof object);
   }
 #endif
-  autospan_internal_note_throw(object, type);
+  autospan_internal_note_throw(object, type, __builtin_dwarf_cfa());
   real_cxa_rethrow()();
   __builtin_unreachable();
+}
+
+extern "C" __attribute__((visibility("default"))) void* __cxa_begin_catch(void* header) noexcept {
+  autospan_internal_note_catch(__builtin_dwarf_cfa());
+  return real_cxa_begin_catch()(header);
 }
 } // namespace __cxxabiv1
 

@@ -91,11 +91,12 @@ void emit_frame(ThreadState* t, std::uint32_t i, std::uint64_t end, std::uint16_
 }
 
 // A sampled-out root: push it (its exit clears the suppression) and trace nothing below it.
-void* enter_suppressing_root(ThreadState* t, autospan_site* site) noexcept {
+void* enter_suppressing_root(ThreadState* t, autospan_site* site, std::uintptr_t cfa) noexcept {
   Frame& f = t->stack[0];
   t->depth = 1;
   f.site = site;
   f.flags = kind_of(site) | kFrameSuppress;
+  f.cfa = cfa;
   f.start = now_ticks();
   t_gate |= kTlsSuppress;
   return reinterpret_cast<void*>(std::uintptr_t{1});
@@ -123,7 +124,7 @@ bool root_is_sampled(ThreadState* t, Frame& f) noexcept {
   return sampler_decide(c.sampler, f.trace_hi, f.trace_lo, false, false);
 }
 
-__attribute__((noinline)) void* enter_general(autospan_site* site) noexcept {
+__attribute__((noinline)) void* enter_general(autospan_site* site, std::uintptr_t cfa) noexcept {
   std::uint8_t gate = g_hot.gate.load(std::memory_order_acquire);
   if (gate == kGateUninit) {
     ensure_initialized();
@@ -158,11 +159,12 @@ __attribute__((noinline)) void* enter_general(autospan_site* site) noexcept {
   f.site = site;
   f.flags = kind_of(site);
   f.child_ticks = 0;
+  f.cfa = cfa;
   f.uncaught = (g_hot.exit_mode.load(std::memory_order_relaxed) & kExitUncaught)
                    ? static_cast<std::uint32_t>(std::uncaught_exceptions())
                    : 0;
   if (d == 0 && g_hot.root_slow.load(std::memory_order_relaxed) && !root_is_sampled(t, f))
-    return enter_suppressing_root(t, site);
+    return enter_suppressing_root(t, site, cfa);
   t->depth = d + 1;
   f.start = now_ticks();
   return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
@@ -178,8 +180,15 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
   std::uint32_t index = static_cast<std::uint32_t>(token - 1);
   if (index >= t->depth)
     return; // already popped by a resynchronisation
-  if (index + 1 < t->depth)
-    end_frames_above(t, index + 1, now);
+  if (index + 1 < t->depth) {
+    // Frames above this one that unwinding left without an exit of their own (no landing pad)
+    // end as their exits would have (ERROR with the exception in flight); what is left above
+    // them (exits skipped by longjmp, exit(), -fno-exceptions code) ends unfinished.
+    if (std::uncaught_exceptions() > 0)
+      end_unwound_frames(t, index + 1, 0, 0);
+    if (index + 1 < t->depth)
+      end_frames_above(t, index + 1, now);
+  }
   if (index >= kStackCapacity) {
     t->depth = index;
     return;
@@ -435,6 +444,35 @@ void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now,
   }
 }
 
+bool runtime_unwinds(const Frame& f) noexcept {
+  return (f.flags & kFrameKindMask) == kFrameAuto &&
+         (f.site->flags & AUTOSPAN_SITE_RUNTIME_UNWINDS) != 0;
+}
+
+void end_unwound_frames(ThreadState* t, std::uint32_t keep, std::uintptr_t below,
+                        std::uintptr_t lowest) noexcept {
+  std::uint64_t now = 0;
+  while (t->depth > keep) {
+    const std::uint32_t top = t->depth - 1;
+    if (top >= kStackCapacity) {
+      if (below != 0)
+        return; // unrecorded frames: where they are is unknown
+      t->depth = top;
+      continue;
+    }
+    const Frame& f = t->stack[top];
+    // A frame that ends itself (a macro's object, a manual scope or span, an older object's
+    // landing pad) and is still here is alive: so is everything under it.
+    if (!runtime_unwinds(f))
+      return;
+    if (below != 0 && !(f.cfa < below && f.cfa >= lowest))
+      return;
+    if (now == 0)
+      now = now_ticks();
+    exit_general(t, std::uintptr_t{top} + 1, now);
+  }
+}
+
 void parent_of(const ThreadState* t, std::uint32_t i, std::uint64_t& span_id,
                bool& remote) noexcept {
   if (i == 0) {
@@ -530,7 +568,60 @@ AUTOSPAN_ABI_EXPORT volatile unsigned char autospan_disabled_v2 = 0;
 #endif
 #endif
 
+// autospan_enter_v2 records where its caller's frame is (Frame::cfa: the caller's stack pointer
+// at the call), so that the runtime can tell which frames an exception left without landing pads
+// (runtime/core/exceptions.cpp). __builtin_dwarf_cfa() would give it, but makes Clang set up a
+// frame pointer on every path; a two-instruction stub in front of the C++ entry reads the stack
+// pointer before anything moves it. Instrumented code reaches autospan_enter_v2 by a direct call
+// or a guaranteed tail call from the plugin's helper, so the value is the instrumented function's.
+extern "C" __attribute__((visibility("hidden"))) void*
+autospan_enter_impl(autospan_site* site, std::uintptr_t cfa) noexcept;
+
+#if defined(__x86_64__) && defined(__ELF__)
+#if defined(__CET__)
+#define AUTOSPAN_ENDBR "  endbr64\n"
+#else
+#define AUTOSPAN_ENDBR
+#endif
+// rsp + 8 at entry: the caller's stack pointer before the call pushed the return address.
+asm(".text\n"
+    "  .globl autospan_enter_v2\n"
+    "  .globl autospan_enter_v1\n"
+    "  .type autospan_enter_v2, @function\n"
+    "  .type autospan_enter_v1, @function\n"
+    "  .p2align 4\n"
+    "autospan_enter_v2:\n"
+    "autospan_enter_v1:\n"
+    "  .cfi_startproc\n" AUTOSPAN_ENDBR "  leaq 8(%rsp), %rsi\n"
+    "  jmp autospan_enter_impl\n"
+    "  .cfi_endproc\n"
+    "  .size autospan_enter_v2, .-autospan_enter_v2\n"
+    "  .size autospan_enter_v1, .-autospan_enter_v1\n");
+#elif defined(__aarch64__) && defined(__ELF__)
+// sp at entry is the caller's (the return address is in x30).
+asm(".text\n"
+    "  .globl autospan_enter_v2\n"
+    "  .globl autospan_enter_v1\n"
+    "  .type autospan_enter_v2, %function\n"
+    "  .type autospan_enter_v1, %function\n"
+    "  .p2align 4\n"
+    "autospan_enter_v2:\n"
+    "autospan_enter_v1:\n"
+    "  .cfi_startproc\n"
+    "  mov x1, sp\n"
+    "  b autospan_enter_impl\n"
+    "  .cfi_endproc\n"
+    "  .size autospan_enter_v2, .-autospan_enter_v2\n"
+    "  .size autospan_enter_v1, .-autospan_enter_v1\n");
+#else
 extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v2(autospan_site* site) noexcept {
+  return autospan_enter_impl(site, reinterpret_cast<std::uintptr_t>(__builtin_dwarf_cfa()));
+}
+extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v1(autospan_site* site) noexcept
+    __attribute__((alias("autospan_enter_v2")));
+#endif
+
+extern "C" void* autospan_enter_impl(autospan_site* site, std::uintptr_t cfa) noexcept {
   namespace ai = autospan::internal;
   if (__builtin_expect(g_hot.gate.load(std::memory_order_relaxed) != ai::kGateFast, 0)) {
     if (g_hot.gate.load(std::memory_order_relaxed) == ai::kGateDisabled) {
@@ -549,7 +640,7 @@ extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v2(autospan_site* site) noex
     if (filter == ai::FilterHot::off)
       return nullptr;
     if (filter == ai::FilterHot::general)
-      return ai::enter_general(site);
+      return ai::enter_general(site, cfa);
   }
   ai::ThreadState* t = t_tls.state;
   const std::uint8_t tls_gate = t_gate;
@@ -558,13 +649,13 @@ extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v2(autospan_site* site) noex
     // a thread that is just outside a required parent has something to decide there).
     if (tls_gate != 0 && tls_gate != ai::kTlsOutside)
       return nullptr;
-    return ai::enter_general(site);
+    return ai::enter_general(site, cfa);
   }
   std::uint32_t d = t->depth;
   // One unsigned compare covers both "root" (d == 0 wraps) and "stack full".
   if (__builtin_expect(d - 1 >= ai::kStackCapacity - 1, 0)) {
     if (d != 0 || g_hot.root_slow.load(std::memory_order_relaxed))
-      return ai::enter_general(site);
+      return ai::enter_general(site, cfa);
   }
   // Publish the depth before filling the frame: a signal handler that runs instrumented code
   // between the two then uses the next slot instead of overwriting this one.
@@ -573,6 +664,7 @@ extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v2(autospan_site* site) noex
   ai::Frame& f = t->stack[d];
   f.site = site;
   f.flags = ai::kind_of(site);
+  f.cfa = cfa;
   f.start = ai::now_ticks();
   return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
 }
@@ -625,10 +717,32 @@ extern "C" AUTOSPAN_ABI_EXPORT void autospan_cleanup_v2(void** token) noexcept {
   exit_token(reinterpret_cast<std::uintptr_t>(*token));
 }
 
-// ABI version 1: the same entry without the caller's test of autospan_disabled_v2, and the
-// cleanup form of the exit.
-extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v1(autospan_site* site) noexcept
-    __attribute__((alias("autospan_enter_v2")));
+// The plugin's landing pads (clang-plugin/unwind_pass.h): exits that unwinding skips.
+extern "C" AUTOSPAN_ABI_EXPORT void autospan_unwound_v2(void* token) noexcept {
+  namespace ai = autospan::internal;
+  const auto tok = reinterpret_cast<std::uintptr_t>(token);
+  ai::ThreadState* t = t_tls.state;
+  if (tok == 0 || t == nullptr || tok >= t->depth)
+    return;
+  ai::end_unwound_frames(t, static_cast<std::uint32_t>(tok), 0, 0);
+}
+
+extern "C" AUTOSPAN_ABI_EXPORT void* autospan_unwind_mark_v2(void) noexcept {
+  const autospan::internal::ThreadState* t = t_tls.state;
+  return reinterpret_cast<void*>(std::uintptr_t{t != nullptr ? t->depth : 0} + 1);
+}
+
+extern "C" AUTOSPAN_ABI_EXPORT void autospan_unwind_to_v2(void* mark) noexcept {
+  namespace ai = autospan::internal;
+  const auto m = reinterpret_cast<std::uintptr_t>(mark);
+  ai::ThreadState* t = t_tls.state;
+  if (m == 0 || t == nullptr || m - 1 >= t->depth)
+    return;
+  ai::end_unwound_frames(t, static_cast<std::uint32_t>(m - 1), 0, 0);
+}
+
+// ABI version 1: the same entry without the caller's test of autospan_disabled_v2 (defined with
+// autospan_enter_v2 above), and the cleanup form of the exit.
 
 extern "C" AUTOSPAN_ABI_EXPORT void autospan_exit_v1(void** token) noexcept {
   exit_token(reinterpret_cast<std::uintptr_t>(*token));

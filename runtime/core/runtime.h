@@ -131,6 +131,16 @@ void pop_frame(ThreadState* t, std::uint32_t index, std::uint64_t now) noexcept;
 // exception, and all are kept.
 void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now,
                       const ExceptionInfo* error = nullptr) noexcept;
+// Whether the frame's exit on exception unwinding is the runtime's job: an automatic site whose
+// landing pad the plugin removed (AUTOSPAN_SITE_RUNTIME_UNWINDS).
+bool runtime_unwinds(const Frame& f) noexcept;
+// Ends, from the top down, the frames above index `keep` that unwinding has left, each as its own
+// exit would have (status ERROR with the exception in flight). Stops at the first frame that
+// ends itself (runtime_unwinds() false: it is alive, and so is everything under it), and with
+// `below` != 0 at the first frame whose caller's stack pointer is not in [lowest, below): one
+// that is not deeper than the catching function, or on another stack.
+void end_unwound_frames(ThreadState* t, std::uint32_t keep, std::uintptr_t below,
+                        std::uintptr_t lowest) noexcept;
 // Ends the calling thread's open frames at exit() (marked unfinished).
 void end_open_frames_at_exit() noexcept;
 

@@ -37,6 +37,12 @@ void on_thread_exit(void* p) {
   auto* t = static_cast<ThreadState*>(p);
   if (t == nullptr || t_tls.state != t)
     return;
+  if (t->depth > 0) {
+    // pthread_exit() or cancellation inside instrumented code: its forced unwinding runs
+    // landing pads, but the plugin leaves none just to end a span. The frames end here, unfinished.
+    BusyScope busy;
+    end_frames_above(t, 0, now_ticks());
+  }
   t_tls.state = nullptr;
   t_tls.dead = 1;
   release_thread_baggage();

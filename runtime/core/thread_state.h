@@ -41,7 +41,10 @@ struct Frame {
   std::uint32_t uncaught; // std::uncaught_exceptions() at entry (only without __cxa_throw hook)
   std::uint64_t trace_hi;
   std::uint64_t trace_lo;
-  void* extra;               // SpanState* (kFrameSpan), ContextState* (kFrameContext)
+  union {
+    void* extra;        // SpanState* (kFrameSpan), ContextState* (kFrameContext)
+    std::uintptr_t cfa; // auto and scope frames: the caller's stack pointer at its enter call
+  };
   std::uint64_t child_ticks; // AUTOSPAN_SUMMARY: time spent in direct children
 };
 static_assert(sizeof(Frame) == 64, "one cache line per frame");

@@ -64,6 +64,10 @@
 /* `function` is a compiler signature string (__PRETTY_FUNCTION__), not a qualified name: the
  * runtime normalises it for code.function.name, and uses it as the span name when `name` is "". */
 #define AUTOSPAN_SITE_FUNCTION_IS_SIGNATURE 0x100u
+/* The function has no landing pad just to exit: when an exception leaves it, the runtime ends its
+ * frame (autospan_unwound_v2 and friends below, or its __cxa_begin_catch hook). Set by the Clang
+ * plugin on the sites of functions its IR step rewrote (clang-plugin/unwind_pass.h). */
+#define AUTOSPAN_SITE_RUNTIME_UNWINDS 0x200u
 
 /* One static descriptor per instrumented site. Constant-initialised by the compiler (no guard
  * variable, no dynamic initialisation); `state` and `id` are owned by the runtime, start at 0 and
@@ -120,6 +124,25 @@ autospan_enter_v2(autospan_site* site) AUTOSPAN_ABI_NOEXCEPT;
  * the token. Instrumented code calls it only for a non-NULL token (NULL is accepted, and ignored).
  */
 AUTOSPAN_ABI_EXTERN_C AUTOSPAN_ABI_EXPORT void autospan_exit_v2(void* token) AUTOSPAN_ABI_NOEXCEPT;
+
+/* Exception unwinding without exits (AUTOSPAN_SITE_RUNTIME_UNWINDS), called from the landing
+ * pads the plugin keeps:
+ *   autospan_unwound_v2(token)  at the start of every landing pad that still has work
+ *                               (destructors, handlers) in an instrumented function: unwinding has
+ *                               left every frame above `token`'s (NULL: nothing to do);
+ *   autospan_unwind_mark_v2()   on entry to a function that is not instrumented but may get
+ *                               instrumented code inlined and has catch clauses;
+ *   autospan_unwind_to_v2(mark) at the start of its landing pads with a catch clause: unwinding
+ *                               has left every frame entered since the mark.
+ * Frames left this way end as their exits would have (status ERROR, the exception recorded). The
+ * autospan_enter_v2 must be reached by a direct call or a tail call from the instrumented function:
+ * the runtime records that function's stack pointer, by which its __cxa_begin_catch hook ends what
+ * a catch in code built without the plugin leaves behind. */
+AUTOSPAN_ABI_EXTERN_C AUTOSPAN_ABI_EXPORT void
+autospan_unwound_v2(void* token) AUTOSPAN_ABI_NOEXCEPT;
+AUTOSPAN_ABI_EXTERN_C AUTOSPAN_ABI_EXPORT void* autospan_unwind_mark_v2(void) AUTOSPAN_ABI_NOEXCEPT;
+AUTOSPAN_ABI_EXTERN_C AUTOSPAN_ABI_EXPORT void
+autospan_unwind_to_v2(void* mark) AUTOSPAN_ABI_NOEXCEPT;
 
 /* autospan_exit_v2(*token), in the form a C `cleanup` attribute takes. */
 AUTOSPAN_ABI_EXTERN_C AUTOSPAN_ABI_EXPORT void

@@ -1,0 +1,295 @@
+#include "unwind_pass.h"
+
+#include "clang/Basic/Version.h"
+#include "clang/Frontend/CompilerInstance.h"
+
+#if CLANG_VERSION_MAJOR >= 17
+#include "clang/Basic/CodeGenOptions.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/IR/DebugInfoMetadata.h"
+#include "llvm/IR/Function.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/PassManager.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Transforms/Utils/Local.h"
+#endif
+
+namespace autospan::plugin {
+
+#if CLANG_VERSION_MAJOR >= 17
+namespace {
+
+using namespace llvm;
+
+// The C++ exit helper site_injector.cpp synthesises (`__autospan_abi_v2::exit(void**)`, and its
+// precompiled-header twin `__autospan_abi_v2_pch::exit`), as the Itanium ABI mangles them.
+constexpr StringRef ExitHelperNames[] = {"_ZN17__autospan_abi_v24exitEPPv",
+                                         "_ZN21__autospan_abi_v2_pch4exitEPPv"};
+constexpr StringRef UnwoundName = "autospan_unwound_v2";
+constexpr StringRef MarkName = "autospan_unwind_mark_v2";
+constexpr StringRef UnwindToName = "autospan_unwind_to_v2";
+constexpr StringRef BeginCatchName = "__cxa_begin_catch";
+// Landing pads and cleanup chains are short; a search that goes further gives up (conservative:
+// the exit stays).
+constexpr unsigned MaxSearchBlocks = 4096;
+
+bool callsBeginCatch(const BasicBlock& BB) {
+  for (const Instruction& I : BB)
+    if (const auto* CB = dyn_cast<CallBase>(&I))
+      if (const Function* Callee = CB->getCalledFunction())
+        if (Callee->getName() == BeginCatchName)
+          return true;
+  return false;
+}
+
+// Whether a `ret` can be reached from From. A copy of the exit from which none can is the
+// unwinding one: after it come other cleanups and `resume` (or `unreachable`).
+bool reachesReturn(const BasicBlock* From) {
+  SmallVector<const BasicBlock*, 16> Work{From};
+  SmallPtrSet<const BasicBlock*, 32> Seen{From};
+  while (!Work.empty()) {
+    const BasicBlock* BB = Work.pop_back_val();
+    if (isa<ReturnInst>(BB->getTerminator()))
+      return true;
+    if (Seen.size() > MaxSearchBlocks)
+      return true;
+    for (const BasicBlock* S : successors(BB))
+      if (Seen.insert(S).second)
+        Work.push_back(S);
+  }
+  return false;
+}
+
+// Whether unwinding into Pad reaches one of Targets before any catch handler starts: the landing
+// pad belongs to the token's scope.
+bool padReaches(const BasicBlock* Pad, const SmallPtrSetImpl<const BasicBlock*>& Targets) {
+  SmallVector<const BasicBlock*, 16> Work{Pad};
+  SmallPtrSet<const BasicBlock*, 32> Seen{Pad};
+  while (!Work.empty()) {
+    const BasicBlock* BB = Work.pop_back_val();
+    if (Targets.count(BB))
+      return true;
+    if (Seen.size() > MaxSearchBlocks || callsBeginCatch(*BB))
+      continue;
+    for (const BasicBlock* S : successors(BB))
+      if (Seen.insert(S).second)
+        Work.push_back(S);
+  }
+  return false;
+}
+
+// Whether everything unwinding into Pad does is to resume: a cleanup-only landing pad followed by
+// moves of the exception through allocas, branches and `resume`. Such a pad can go, and the calls
+// that unwind to it can be plain calls: the exception then leaves the function directly.
+bool onlyResumes(const BasicBlock* Pad) {
+  SmallVector<const BasicBlock*, 8> Work{Pad};
+  SmallPtrSet<const BasicBlock*, 16> Seen{Pad};
+  while (!Work.empty()) {
+    const BasicBlock* BB = Work.pop_back_val();
+    for (const Instruction& I : *BB) {
+      if (const auto* LP = dyn_cast<LandingPadInst>(&I)) {
+        if (!LP->isCleanup() || LP->getNumClauses() != 0)
+          return false;
+      } else if (const auto* Br = dyn_cast<BranchInst>(&I)) {
+        if (Br->isConditional())
+          return false;
+      } else if (const auto* St = dyn_cast<StoreInst>(&I)) {
+        if (!isa<AllocaInst>(St->getPointerOperand()->stripPointerCasts()))
+          return false;
+      } else if (const auto* II = dyn_cast<IntrinsicInst>(&I)) {
+        if (!II->isLifetimeStartOrEnd() && !isa<DbgInfoIntrinsic>(II))
+          return false;
+      } else if (!isa<ExtractValueInst>(I) && !isa<InsertValueInst>(I) && !isa<LoadInst>(I) &&
+                 !isa<PHINode>(I) && !isa<ResumeInst>(I)) {
+        return false;
+      }
+    }
+    for (const BasicBlock* S : successors(BB))
+      if (Seen.insert(S).second) {
+        if (Seen.size() > MaxSearchBlocks)
+          return false;
+        Work.push_back(S);
+      }
+  }
+  return true;
+}
+
+void callUnwound(FunctionCallee Unwound, LandingPadInst* LP, Value* TokenSlot) {
+  IRBuilder<> B(LP->getParent(), std::next(LP->getIterator()));
+  Value* Token = TokenSlot
+                     ? static_cast<Value*>(B.CreateLoad(B.getPtrTy(), TokenSlot, "autospan.token"))
+                     : static_cast<Value*>(ConstantPointerNull::get(B.getPtrTy()));
+  CallInst* Call = B.CreateCall(Unwound, {Token});
+  Call->setDoesNotThrow();
+  if (DISubprogram* SP = LP->getFunction()->getSubprogram())
+    Call->setDebugLoc(DILocation::get(SP->getContext(), 0, 0, SP));
+}
+
+// An instrumented function: takes its unwinding exits off. Returns whether it changed.
+bool rewriteInstrumented(Function& F, ArrayRef<CallInst*> Exits, FunctionCallee Unwound) {
+  SmallVector<CallInst*, 4> Unwinding;
+  for (CallInst* Exit : Exits)
+    if (!reachesReturn(Exit->getParent()))
+      Unwinding.push_back(Exit);
+  if (Unwinding.empty())
+    return false;
+  Value* TokenSlot = Unwinding.front()->getArgOperand(0);
+  SmallPtrSet<const BasicBlock*, 8> ExitBlocks;
+  for (CallInst* Exit : Unwinding)
+    ExitBlocks.insert(Exit->getParent());
+  SmallVector<LandingPadInst*, 8> Pads;
+  for (BasicBlock& BB : F)
+    if (auto* LP = dyn_cast<LandingPadInst>(BB.getFirstNonPHI()))
+      if (padReaches(&BB, ExitBlocks))
+        Pads.push_back(LP);
+  for (CallInst* Exit : Unwinding)
+    Exit->eraseFromParent();
+
+  bool Removed = false;
+  for (LandingPadInst* LP : Pads) {
+    BasicBlock* PadBlock = LP->getParent();
+    if (!onlyResumes(PadBlock)) {
+      callUnwound(Unwound, LP, TokenSlot);
+      continue;
+    }
+    SmallVector<InvokeInst*, 8> Invokes;
+    for (BasicBlock* Pred : predecessors(PadBlock))
+      if (auto* II = dyn_cast<InvokeInst>(Pred->getTerminator());
+          II && II->getUnwindDest() == PadBlock)
+        Invokes.push_back(II);
+    for (InvokeInst* II : Invokes)
+      changeToCall(II);
+    Removed = true;
+  }
+  if (Removed)
+    removeUnreachableBlocks(F);
+  return true;
+}
+
+// A function that is not instrumented but may get instrumented code inlined: it notes the
+// runtime's depth on entry, and its landing pads with a catch clause end the frames entered
+// since (by then unwinding has left them all: they were entered at this function's level or
+// deeper, and the ones inlined here are indistinguishable by stack address).
+bool rewriteCatcher(Function& F, FunctionCallee Mark, FunctionCallee UnwindTo) {
+  SmallVector<LandingPadInst*, 4> Catches;
+  for (BasicBlock& BB : F)
+    if (auto* LP = dyn_cast<LandingPadInst>(BB.getFirstNonPHI()); LP && LP->getNumClauses() != 0)
+      Catches.push_back(LP);
+  if (Catches.empty())
+    return false;
+  DebugLoc Loc;
+  if (DISubprogram* SP = F.getSubprogram())
+    Loc = DILocation::get(SP->getContext(), 0, 0, SP);
+  IRBuilder<> B(&*F.getEntryBlock().getFirstInsertionPt());
+  CallInst* MarkValue = B.CreateCall(Mark, {}, "autospan.mark");
+  MarkValue->setDoesNotThrow();
+  MarkValue->setDebugLoc(Loc);
+  for (LandingPadInst* LP : Catches) {
+    IRBuilder<> P(LP->getParent(), std::next(LP->getIterator()));
+    CallInst* Call = P.CreateCall(UnwindTo, {MarkValue});
+    Call->setDoesNotThrow();
+    Call->setDebugLoc(Loc);
+  }
+  return true;
+}
+
+FunctionCallee declareRuntime(Module& M, StringRef Name, Type* Ret, ArrayRef<Type*> Params) {
+  FunctionCallee Callee = M.getOrInsertFunction(Name, FunctionType::get(Ret, Params, false));
+  if (auto* Fn = dyn_cast<Function>(Callee.getCallee()))
+    Fn->setDoesNotThrow();
+  return Callee;
+}
+
+class UnwindPass : public PassInfoMixin<UnwindPass> {
+public:
+  explicit UnwindPass(bool Inlines) : Inlines(Inlines) {}
+
+  PreservedAnalyses run(Module& M, ModuleAnalysisManager&) {
+    DenseMap<Function*, SmallVector<CallInst*, 2>> Exits;
+    for (StringRef Name : ExitHelperNames)
+      if (Function* Helper = M.getFunction(Name))
+        for (User* U : Helper->users())
+          if (auto* Call = dyn_cast<CallInst>(U); Call && Call->getCalledFunction() == Helper)
+            Exits[Call->getFunction()].push_back(Call);
+    if (Exits.empty())
+      return PreservedAnalyses::all();
+
+    LLVMContext& C = M.getContext();
+    Type* Void = Type::getVoidTy(C);
+    Type* Ptr = PointerType::get(C, 0);
+    FunctionCallee Unwound = declareRuntime(M, UnwoundName, Void, {Ptr});
+    FunctionCallee Mark = declareRuntime(M, MarkName, Ptr, {});
+    FunctionCallee UnwindTo = declareRuntime(M, UnwindToName, Void, {Ptr});
+
+    // Every function that calls an instrumented one, directly or through others defined here.
+    SmallPtrSet<Function*, 32> Reaching;
+    SmallVector<Function*, 64> Work;
+    for (auto& Entry : Exits) {
+      Reaching.insert(Entry.first);
+      Work.push_back(Entry.first);
+    }
+    while (!Work.empty()) {
+      Function* Callee = Work.pop_back_val();
+      for (User* U : Callee->users())
+        if (auto* CB = dyn_cast<CallBase>(U); CB && CB->getCalledFunction() == Callee)
+          if (Function* Caller = CB->getFunction(); Reaching.insert(Caller).second)
+            Work.push_back(Caller);
+    }
+
+    bool Changed = false;
+    for (Function* F : Reaching) {
+      if (F->isDeclaration() || !F->hasPersonalityFn())
+        continue;
+      auto It = Exits.find(F);
+      if (It != Exits.end())
+        Changed |= rewriteInstrumented(*F, It->second, Unwound);
+      else if (Inlines) // without inlining, the __cxa_begin_catch hook finds every frame
+        Changed |= rewriteCatcher(*F, Mark, UnwindTo);
+    }
+    for (FunctionCallee Callee : {Unwound, Mark, UnwindTo})
+      if (auto* Fn = dyn_cast<Function>(Callee.getCallee());
+          Fn && Fn->isDeclaration() && Fn->use_empty())
+        Fn->eraseFromParent();
+    return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; } // at -O0 and on optnone functions too
+
+private:
+  bool Inlines;
+};
+
+} // namespace
+
+bool unwindPassAvailable() {
+  return true;
+}
+
+bool registerUnwindPass(clang::CompilerInstance& CI) {
+  const clang::LangOptions& LO = CI.getLangOpts();
+  if (!LO.CPlusPlus || !LO.CXXExceptions)
+    return false;
+  CI.getCodeGenOpts().PassBuilderCallbacks.push_back([](PassBuilder& PB) {
+    PB.registerPipelineStartEPCallback([](ModulePassManager& MPM, OptimizationLevel Level) {
+      MPM.addPass(UnwindPass(Level != OptimizationLevel::O0));
+    });
+  });
+  return true;
+}
+
+#else
+
+bool unwindPassAvailable() {
+  return false;
+}
+bool registerUnwindPass(clang::CompilerInstance&) {
+  return false;
+}
+
+#endif
+
+} // namespace autospan::plugin

@@ -1,0 +1,44 @@
+// The plugin's one LLVM IR step: exception exits become the runtime's job.
+//
+// The injected token's `cleanup` runs on every way out, unwinding included, so Clang gives every
+// instrumented function that calls anything that may throw a landing pad (and turns its calls
+// into invokes) just to end the span. Those landing pads are most of what the instrumentation
+// costs the optimiser and the code generator. This pass, run at the start of the optimisation
+// pipeline (before inlining, at every -O level), takes the exit off the unwinding path:
+//
+//   - In an instrumented function, the copy of the exit that only unwinding reaches (no `ret` is
+//     reachable from it) is removed. A landing pad left with nothing to do (no destructor, no
+//     handler: it only resumes) is removed too, and the calls that unwound to it become plain
+//     calls. A landing pad that still has work (destructors, catch clauses) starts with
+//     `autospan_unwound_v2(token)`: the runtime ends the frames above this one, which unwinding
+//     has left, before any destructor or handler of this function runs.
+//   - A function that is not instrumented but calls (directly or not) one that is, and so may get
+//     instrumented code inlined, starts each landing pad with a catch clause with
+//     `autospan_unwound_v2(NULL)`: the runtime ends the frames entered at this function's stack
+//     level or deeper.
+//   - Everything else is the runtime's: a catch elsewhere (code built without the plugin) ends the
+//     skipped frames from its __cxa_begin_catch hook, by stack address, and a frame's own exit or
+//     a later enclosing one ends what is left (runtime/core/exceptions.cpp).
+//
+// Needs Clang 17 or newer (CodeGenOptions::PassBuilderCallbacks); with older majors nothing is
+// registered and every exit stays on the unwinding path, which the runtime handles as before.
+#ifndef AUTOSPAN_PLUGIN_UNWIND_PASS_H
+#define AUTOSPAN_PLUGIN_UNWIND_PASS_H
+
+namespace clang {
+class CompilerInstance;
+}
+
+namespace autospan::plugin {
+
+// True when this Clang can run the pass (the plugin then marks its sites
+// AUTOSPAN_SITE_RUNTIME_UNWINDS).
+bool unwindPassAvailable();
+
+// Registers the pass with CI's code generator when unwindPassAvailable() and the translation unit
+// is C++ with exceptions; returns whether it did.
+bool registerUnwindPass(clang::CompilerInstance& CI);
+
+} // namespace autospan::plugin
+
+#endif // AUTOSPAN_PLUGIN_UNWIND_PASS_H

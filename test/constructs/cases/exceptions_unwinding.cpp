@@ -1,0 +1,107 @@
+// Exceptions through functions that have no landing pad of their own (the plugin leaves none just
+// to end a span): every frame the exception leaves still ends with status ERROR, where the
+// exception is caught, and nothing stays open to become the parent of later spans. Caught in an
+// instrumented function, in main (with instrumented code inlined into it at -O2), in a function
+// reached through a pointer (no landing pad of the plugin's at all: the runtime's
+// __cxa_begin_catch hook), with a destructor running during unwinding, and rethrown.
+#include <stdexcept>
+
+namespace app {
+
+int noted = 0;
+
+void note(int v) { noted += v; } // expected-remark {{instrumented 'app::note'}}
+
+struct Guard {
+  ~Guard() { note(1); } // expected-remark {{instrumented 'app::Guard::~Guard'}}
+};
+
+int thrower(int v) { // expected-remark {{instrumented 'app::thrower'}}
+  if (v < 0)
+    throw std::runtime_error("boom");
+  return v;
+}
+
+int middle(int v) { return thrower(v) + 1; } // expected-remark {{instrumented 'app::middle'}}
+
+// The destructor runs while the exception passes: its span is this function's child, not the
+// child of the frames already left.
+int guarded(int v) { // expected-remark {{instrumented 'app::guarded'}}
+  Guard g;
+  return middle(v);
+}
+
+int catcher(int v) { // expected-remark {{instrumented 'app::catcher'}}
+  try {
+    return middle(v);
+  } catch (const std::runtime_error&) {
+    note(2);
+    return -1;
+  }
+}
+
+int rethrower(int v) { // expected-remark {{instrumented 'app::rethrower'}}
+  try {
+    return thrower(v);
+  } catch (...) {
+    note(3);
+    throw;
+  }
+}
+
+int after() { return 7; } // expected-remark {{instrumented 'app::after'}}
+
+} // namespace app
+
+// Not instrumented, and the call through a pointer hides app::middle from the plugin.
+int (*volatile g_target)(int) = app::middle;
+int call_through(int v) {
+  try {
+    return g_target(v);
+  } catch (const std::exception&) {
+    return -2;
+  }
+}
+
+int main() {
+  int result = 0;
+  result += app::catcher(-1) == -1 ? 0 : 1;
+  try {
+    app::guarded(-1);
+    result += 1;
+  } catch (const std::runtime_error&) {
+  }
+  result += app::after() == 7 ? 0 : 1;
+  try {
+    app::middle(-1);
+    result += 1;
+  } catch (const std::runtime_error&) {
+  }
+  result += call_through(-1) == -2 ? 0 : 1;
+  try {
+    app::rethrower(-1);
+    result += 1;
+  } catch (const std::runtime_error&) {
+  }
+  result += app::after() == 7 ? 0 : 1;
+  return result == 0 && app::noted == 6 ? 0 : 1;
+}
+
+/* expected spans
+app::catcher
+  app::middle !error std::runtime_error: boom
+    app::thrower !error std::runtime_error: boom
+  app::note
+app::guarded !error std::runtime_error: boom
+  app::middle !error std::runtime_error: boom
+    app::thrower !error std::runtime_error: boom
+  app::Guard::~Guard
+    app::note
+app::after
+app::middle x2 !error std::runtime_error: boom
+  app::thrower !error std::runtime_error: boom
+app::rethrower !error std::runtime_error: boom
+  app::thrower !error std::runtime_error: boom
+  app::note
+app::after
+*/
