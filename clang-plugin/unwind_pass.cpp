@@ -33,6 +33,7 @@ constexpr StringRef ExitHelperNames[] = {"_ZN17__autospan_abi_v24exitEPPv",
 constexpr StringRef UnwoundName = "autospan_unwound_v2";
 constexpr StringRef MarkName = "autospan_unwind_mark_v2";
 constexpr StringRef UnwindToName = "autospan_unwind_to_v2";
+constexpr StringRef UnwoundBelowName = "autospan_unwound_below_v2";
 constexpr StringRef BeginCatchName = "__cxa_begin_catch";
 // Landing pads and cleanup chains are short; a search that goes further gives up (conservative:
 // the exit stays).
@@ -119,6 +120,13 @@ bool onlyResumes(const BasicBlock* Pad) {
   return true;
 }
 
+struct RuntimeCalls {
+  FunctionCallee Unwound;      // void autospan_unwound_v2(void* token)
+  FunctionCallee Mark;         // void* autospan_unwind_mark_v2(void)
+  FunctionCallee UnwindTo;     // void autospan_unwind_to_v2(void* mark)
+  FunctionCallee UnwoundBelow; // void autospan_unwound_below_v2(void)
+};
+
 void callUnwound(FunctionCallee Unwound, LandingPadInst* LP, Value* TokenSlot) {
   IRBuilder<> B(LP->getParent(), std::next(LP->getIterator()));
   Value* Token = TokenSlot
@@ -171,27 +179,37 @@ bool rewriteInstrumented(Function& F, ArrayRef<CallInst*> Exits, FunctionCallee 
   return true;
 }
 
-// A function that is not instrumented but may get instrumented code inlined: it notes the
-// runtime's depth on entry, and its landing pads with a catch clause end the frames entered
-// since (by then unwinding has left them all: they were entered at this function's level or
-// deeper, and the ones inlined here are indistinguishable by stack address).
-bool rewriteCatcher(Function& F, FunctionCallee Mark, FunctionCallee UnwindTo) {
-  SmallVector<LandingPadInst*, 4> Catches;
+// A function that is not instrumented but calls instrumented code. Its landing pads that have work
+// (destructors, handlers) start by ending the frames unwinding left:
+//   - with optimisation, pads with a catch clause: every frame entered since the depth it notes on
+//     entry (instrumented code inlined here shares its stack frame: only the depth tells);
+//   - the others: the frames whose caller's stack pointer is below this function's
+//     (autospan_unwound_below_v2), so that a destructor running here is not taken for a child of
+//     the frames already left.
+bool rewriteCaller(Function& F, const RuntimeCalls& R, bool Inlines) {
+  SmallVector<LandingPadInst*, 4> Pads;
+  bool AnyCatch = false;
   for (BasicBlock& BB : F)
-    if (auto* LP = dyn_cast<LandingPadInst>(BB.getFirstNonPHI()); LP && LP->getNumClauses() != 0)
-      Catches.push_back(LP);
-  if (Catches.empty())
+    if (auto* LP = dyn_cast<LandingPadInst>(BB.getFirstNonPHI()); LP && !onlyResumes(&BB)) {
+      Pads.push_back(LP);
+      AnyCatch |= LP->getNumClauses() != 0;
+    }
+  if (Pads.empty())
     return false;
   DebugLoc Loc;
   if (DISubprogram* SP = F.getSubprogram())
     Loc = DILocation::get(SP->getContext(), 0, 0, SP);
-  IRBuilder<> B(&*F.getEntryBlock().getFirstInsertionPt());
-  CallInst* MarkValue = B.CreateCall(Mark, {}, "autospan.mark");
-  MarkValue->setDoesNotThrow();
-  MarkValue->setDebugLoc(Loc);
-  for (LandingPadInst* LP : Catches) {
+  CallInst* MarkValue = nullptr;
+  if (Inlines && AnyCatch) {
+    IRBuilder<> B(&*F.getEntryBlock().getFirstInsertionPt());
+    MarkValue = B.CreateCall(R.Mark, {}, "autospan.mark");
+    MarkValue->setDoesNotThrow();
+    MarkValue->setDebugLoc(Loc);
+  }
+  for (LandingPadInst* LP : Pads) {
     IRBuilder<> P(LP->getParent(), std::next(LP->getIterator()));
-    CallInst* Call = P.CreateCall(UnwindTo, {MarkValue});
+    CallInst* Call = MarkValue && LP->getNumClauses() != 0 ? P.CreateCall(R.UnwindTo, {MarkValue})
+                                                           : P.CreateCall(R.UnwoundBelow, {});
     Call->setDoesNotThrow();
     Call->setDebugLoc(Loc);
   }
@@ -222,9 +240,10 @@ public:
     LLVMContext& C = M.getContext();
     Type* Void = Type::getVoidTy(C);
     Type* Ptr = PointerType::get(C, 0);
-    FunctionCallee Unwound = declareRuntime(M, UnwoundName, Void, {Ptr});
-    FunctionCallee Mark = declareRuntime(M, MarkName, Ptr, {});
-    FunctionCallee UnwindTo = declareRuntime(M, UnwindToName, Void, {Ptr});
+    RuntimeCalls R{declareRuntime(M, UnwoundName, Void, {Ptr}),
+                   declareRuntime(M, MarkName, Ptr, {}),
+                   declareRuntime(M, UnwindToName, Void, {Ptr}),
+                   declareRuntime(M, UnwoundBelowName, Void, {})};
 
     // Every function that calls an instrumented one, directly or through others defined here.
     SmallPtrSet<Function*, 32> Reaching;
@@ -247,11 +266,11 @@ public:
         continue;
       auto It = Exits.find(F);
       if (It != Exits.end())
-        Changed |= rewriteInstrumented(*F, It->second, Unwound);
-      else if (Inlines) // without inlining, the __cxa_begin_catch hook finds every frame
-        Changed |= rewriteCatcher(*F, Mark, UnwindTo);
+        Changed |= rewriteInstrumented(*F, It->second, R.Unwound);
+      else
+        Changed |= rewriteCaller(*F, R, Inlines);
     }
-    for (FunctionCallee Callee : {Unwound, Mark, UnwindTo})
+    for (FunctionCallee Callee : {R.Unwound, R.Mark, R.UnwindTo, R.UnwoundBelow})
       if (auto* Fn = dyn_cast<Function>(Callee.getCallee());
           Fn && Fn->isDeclaration() && Fn->use_empty())
         Fn->eraseFromParent();
@@ -273,7 +292,7 @@ bool registerUnwindPass(clang::CompilerInstance& CI) {
   const clang::LangOptions& LO = CI.getLangOpts();
   if (!LO.CPlusPlus || !LO.CXXExceptions)
     return false;
-  CI.getCodeGenOpts().PassBuilderCallbacks.push_back([](PassBuilder& PB) {
+  CI.getCodeGenOpts().PassBuilderCallbacks.emplace_back([](PassBuilder& PB) {
     PB.registerPipelineStartEPCallback([](ModulePassManager& MPM, OptimizationLevel Level) {
       MPM.addPass(UnwindPass(Level != OptimizationLevel::O0));
     });

@@ -12,10 +12,14 @@
 //     calls. A landing pad that still has work (destructors, catch clauses) starts with
 //     `autospan_unwound_v2(token)`: the runtime ends the frames above this one, which unwinding
 //     has left, before any destructor or handler of this function runs.
-//   - A function that is not instrumented but calls (directly or not) one that is, and so may get
-//     instrumented code inlined, starts each landing pad with a catch clause with
-//     `autospan_unwound_v2(NULL)`: the runtime ends the frames entered at this function's stack
-//     level or deeper.
+//   - A function that is not instrumented but calls (directly or not) one that is starts each of
+//     its landing pads that have work with a call that ends the frames unwinding left: with
+//     optimisation, where a catch clause is, `autospan_unwind_to_v2(mark)` with the depth
+//     `autospan_unwind_mark_v2()` noted on entry (instrumented code inlined here shares this
+//     function's stack frame, so only the depth tells its frames apart); elsewhere
+//     `autospan_unwound_below_v2()`, which ends the frames whose stack pointer is below this
+//     function's (so that a destructor running here is not taken for a child of frames already
+//     left).
 //   - Everything else is the runtime's: a catch elsewhere (code built without the plugin) ends the
 //     skipped frames from its __cxa_begin_catch hook, by stack address, and a frame's own exit or
 //     a later enclosing one ends what is left (runtime/core/exceptions.cpp).

@@ -54,10 +54,15 @@ void note_throw(void* object, const std::type_info* type, std::uintptr_t cfa) no
 }
 
 // A handler is about to start in the function whose stack pointer is `cfa` (the caller of
-// __cxa_begin_catch). Frames that unwinding left without an exit (their landing pads removed by
-// the plugin) and that the catching function's own landing pad did not end (it was built
+// __cxa_begin_catch), or a landing pad in one the plugin did not instrument (the caller of
+// autospan_unwound_below_v2). Frames that unwinding left without an exit (their landing pads
+// removed by the plugin) and that the catching function's own landing pad did not end (it was built
 // without the plugin) lie below that stack pointer: they end here, with the exception.
 void note_catch(std::uintptr_t cfa) noexcept {
+  unwound_below(cfa);
+}
+
+void unwound_below(std::uintptr_t cfa) noexcept {
   ThreadState* t = t_tls.state;
   if (t == nullptr || t->depth == 0 || t_tls.exit_gate == 0)
     return;

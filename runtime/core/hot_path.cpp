@@ -727,6 +727,13 @@ extern "C" AUTOSPAN_ABI_EXPORT void autospan_unwound_v2(void* token) noexcept {
   ai::end_unwound_frames(t, static_cast<std::uint32_t>(tok), 0, 0);
 }
 
+// Clang computes the caller's stack pointer from a frame pointer it sets up here: this runs on
+// exception paths only.
+extern "C" AUTOSPAN_ABI_EXPORT void autospan_unwound_below_v2(void) noexcept {
+  namespace ai = autospan::internal;
+  ai::unwound_below(reinterpret_cast<std::uintptr_t>(__builtin_dwarf_cfa()));
+}
+
 extern "C" AUTOSPAN_ABI_EXPORT void* autospan_unwind_mark_v2(void) noexcept {
   const autospan::internal::ThreadState* t = t_tls.state;
   return reinterpret_cast<void*>(std::uintptr_t{t != nullptr ? t->depth : 0} + 1);

@@ -141,6 +141,8 @@ bool runtime_unwinds(const Frame& f) noexcept;
 // that is not deeper than the catching function, or on another stack.
 void end_unwound_frames(ThreadState* t, std::uint32_t keep, std::uintptr_t below,
                         std::uintptr_t lowest) noexcept;
+// The frames an exception in flight left below the stack pointer `cfa` (and above its throw).
+void unwound_below(std::uintptr_t cfa) noexcept;
 // Ends the calling thread's open frames at exit() (marked unfinished).
 void end_open_frames_at_exit() noexcept;
 

@@ -130,10 +130,15 @@ AUTOSPAN_ABI_EXTERN_C AUTOSPAN_ABI_EXPORT void autospan_exit_v2(void* token) AUT
  *   autospan_unwound_v2(token)  at the start of every landing pad that still has work
  *                               (destructors, handlers) in an instrumented function: unwinding has
  *                               left every frame above `token`'s (NULL: nothing to do);
- *   autospan_unwind_mark_v2()   on entry to a function that is not instrumented but may get
- *                               instrumented code inlined and has catch clauses;
+ *   autospan_unwind_mark_v2()   on entry to a function that is not instrumented but calls
+ *                               instrumented code (and so may get it inlined) and has catch
+ *                               clauses, with optimisation;
  *   autospan_unwind_to_v2(mark) at the start of its landing pads with a catch clause: unwinding
- *                               has left every frame entered since the mark.
+ *                               has left every frame entered since the mark;
+ *   autospan_unwound_below_v2() at the start of the other landing pads that have work in a
+ *                               function that is not instrumented but calls instrumented code
+ *                               (all of them without optimisation): unwinding has left every
+ *                               frame whose function's stack pointer is below the caller's.
  * Frames left this way end as their exits would have (status ERROR, the exception recorded). The
  * autospan_enter_v2 must be reached by a direct call or a tail call from the instrumented function:
  * the runtime records that function's stack pointer, by which its __cxa_begin_catch hook ends what
@@ -143,6 +148,8 @@ autospan_unwound_v2(void* token) AUTOSPAN_ABI_NOEXCEPT;
 AUTOSPAN_ABI_EXTERN_C AUTOSPAN_ABI_EXPORT void* autospan_unwind_mark_v2(void) AUTOSPAN_ABI_NOEXCEPT;
 AUTOSPAN_ABI_EXTERN_C AUTOSPAN_ABI_EXPORT void
 autospan_unwind_to_v2(void* mark) AUTOSPAN_ABI_NOEXCEPT;
+AUTOSPAN_ABI_EXTERN_C AUTOSPAN_ABI_EXPORT void
+autospan_unwound_below_v2(void) AUTOSPAN_ABI_NOEXCEPT;
 
 /* autospan_exit_v2(*token), in the form a C `cleanup` attribute takes. */
 AUTOSPAN_ABI_EXTERN_C AUTOSPAN_ABI_EXPORT void

@@ -3,7 +3,8 @@
 // exception is caught, and nothing stays open to become the parent of later spans. Caught in an
 // instrumented function, in main (with instrumented code inlined into it at -O2), in a function
 // reached through a pointer (no landing pad of the plugin's at all: the runtime's
-// __cxa_begin_catch hook), with a destructor running during unwinding, and rethrown.
+// __cxa_begin_catch hook), with a destructor running during unwinding (in an instrumented function
+// and in one that is not), and rethrown.
 #include <stdexcept>
 
 namespace app {
@@ -51,6 +52,8 @@ int rethrower(int v) { // expected-remark {{instrumented 'app::rethrower'}}
 
 int after() { return 7; } // expected-remark {{instrumented 'app::after'}}
 
+[[gnu::noinline]] int deep(int v) { return thrower(v) * 2; } // expected-remark {{instrumented 'app::deep'}}
+
 } // namespace app
 
 // Not instrumented, and the call through a pointer hides app::middle from the plugin.
@@ -61,6 +64,13 @@ int call_through(int v) {
   } catch (const std::exception&) {
     return -2;
   }
+}
+
+// Not instrumented: the destructor of its local (instrumented) runs while the exception passes,
+// and its span is a root, not a child of the frames already left.
+int holder(int v) {
+  app::Guard g;
+  return app::deep(v);
 }
 
 int main() {
@@ -84,7 +94,12 @@ int main() {
   } catch (const std::runtime_error&) {
   }
   result += app::after() == 7 ? 0 : 1;
-  return result == 0 && app::noted == 6 ? 0 : 1;
+  try {
+    holder(-1);
+    result += 1;
+  } catch (const std::runtime_error&) {
+  }
+  return result == 0 && app::noted == 7 ? 0 : 1;
 }
 
 /* expected spans
@@ -104,4 +119,8 @@ app::rethrower !error std::runtime_error: boom
   app::thrower !error std::runtime_error: boom
   app::note
 app::after
+app::deep !error std::runtime_error: boom
+  app::thrower !error std::runtime_error: boom
+app::Guard::~Guard
+  app::note
 */

@@ -64,7 +64,7 @@ for (const level of ['-O0', '-O2']) {
   const fns = functions(ir);
   const at = (name) => `${level} ${name}`;
   for (const name of ['_ZN3app5plainEi', '_ZN3app10with_localEi', '_ZN3app7catchesEi',
-    '_Z7outsidei', '_Z9unrelatedi'])
+    '_Z7outsidei', '_Z6holderi', '_Z9unrelatedi'])
     check(name in fns, `${at(name)}: defined`);
 
   // Every site says that unwinding is the runtime's job (AUTOSPAN_SITE_RUNTIME_UNWINDS, 0x200).
@@ -96,7 +96,9 @@ for (const level of ['-O0', '-O2']) {
   const outside = fns._Z7outsidei || '';
   const outsidePads = landingPads(outside);
   if (level === '-O0') {
-    check(!/autospan_unwind/.test(outside), `${at('outside')}: untouched without inlining`);
+    check(!/autospan_unwind_mark/.test(outside), `${at('outside')}: no mark without inlining`);
+    check(outsidePads.length === 1 && firstCall(outsidePads[0]) === 'autospan_unwound_below_v2',
+      `${at('outside')}: its handler starts with autospan_unwound_below_v2`);
   } else {
     check(count(outside, /call ptr @autospan_unwind_mark_v2\(\)/g) === 1,
       `${at('outside')}: notes the depth once, on entry`);
@@ -108,7 +110,10 @@ for (const level of ['-O0', '-O2']) {
     check(/musttail call [^\n]*@autospan_enter_v2\(/.test(helper),
       `${level} entry helper: a guaranteed tail call of autospan_enter_v2`);
   }
-  check(!/autospan_unwind/.test(fns._Z9unrelatedi || ''), `${at('unrelated')}: untouched`);
+  const holderPads = landingPads(fns._Z6holderi || '');
+  check(holderPads.length === 1 && firstCall(holderPads[0]) === 'autospan_unwound_below_v2',
+    `${at('holder')}: its landing pad starts with autospan_unwound_below_v2`);
+  check(!/autospan_unw/.test(fns._Z9unrelatedi || ''), `${at('unrelated')}: untouched`);
 }
 
 if (failures) process.exit(1);

@@ -23,14 +23,22 @@ int catches(int x) {
 }
 } // namespace app
 
-// Not instrumented, calls an instrumented function (which -O2 inlines here) and catches: notes
-// the depth on entry (with optimisation) and ends what was entered since in its handler.
+// Not instrumented, calls an instrumented function (which -O2 inlines here) and catches: with
+// optimisation, notes the depth on entry and ends what was entered since in its handler; without,
+// ends the frames below it.
 int outside(int x) {
   try {
     return app::plain(x);
   } catch (...) {
     return -1;
   }
+}
+
+// Not instrumented, calls an instrumented function, has a destructor to run on the way out: its
+// landing pad first ends the frames below it.
+int holder(int x) {
+  Obj o;
+  return app::plain(x);
 }
 
 // Neither instrumented nor calling anything instrumented: untouched.
