@@ -488,3 +488,134 @@ TEST_CASE("AUTOSPAN_SUMMARY self time does not inherit the previous call's child
   CHECK(waits.self_ns * 2 < waits.total_ns);
   configure();
 }
+
+// Functions as the Clang plugin (17+) leaves them: no exit on the unwinding path
+// (AUTOSPAN_SITE_RUNTIME_UNWINDS), autospan_enter_v2 called directly from the function.
+namespace runtime_unwinds {
+constexpr unsigned kFlags = AUTOSPAN_SITE_AUTO | AUTOSPAN_SITE_RUNTIME_UNWINDS;
+autospan_site s_catcher = {"ru::catcher", "ru::catcher", "ru.cpp", 1, kFlags, 0, 0};
+autospan_site s_middle = {"ru::middle", "ru::middle", "ru.cpp", 2, kFlags, 0, 0};
+autospan_site s_thrower = {"ru::thrower", "ru::thrower", "ru.cpp", 3, kFlags, 0, 0};
+autospan_site s_after = {"ru::after", "ru::after", "ru.cpp", 4, kFlags, 0, 0};
+autospan_site s_macro = {"ru::macro", "ru::macro", "ru.cpp", 5, AUTOSPAN_SITE_AUTO, 0, 0};
+
+[[gnu::noinline]] int thrower(int v) {
+  void* token = autospan_enter_v2(&s_thrower);
+  if (v < 0)
+    throw std::runtime_error("deep");
+  autospan_exit_v2(token);
+  return v;
+}
+[[gnu::noinline]] int middle(int v) {
+  void* token = autospan_enter_v2(&s_middle);
+  int r = thrower(v) + 1;
+  autospan_exit_v2(token);
+  return r;
+}
+[[gnu::noinline]] void after() {
+  autospan_exit_v2(autospan_enter_v2(&s_after));
+}
+// Caught here: the __cxa_begin_catch hook ends the frames below this function's.
+[[gnu::noinline]] int catcher(int v) {
+  void* token = autospan_enter_v2(&s_catcher);
+  int r;
+  try {
+    r = middle(v);
+  } catch (const std::runtime_error&) {
+    r = -1;
+  }
+  after();
+  autospan_exit_v2(token);
+  return r;
+}
+} // namespace runtime_unwinds
+
+TEST_CASE("frames an exception left without exits end at the catch, with the exception",
+          "[spans][exceptions][unwinding]") {
+  configure();
+  namespace ru = runtime_unwinds;
+  CHECK(ru::catcher(-1) == -1);
+  auto spans = take_spans();
+  REQUIRE(spans.size() == 4);
+  const SpanData* catcher = find_span(spans, "ru::catcher");
+  const SpanData* middle = find_span(spans, "ru::middle");
+  const SpanData* thrower = find_span(spans, "ru::thrower");
+  const SpanData* after = find_span(spans, "ru::after");
+  REQUIRE((catcher && middle && thrower && after));
+  for (const SpanData* s : {middle, thrower}) {
+    CHECK(s->status == autospan::internal::StatusCode::Error);
+    REQUIRE(s->events.size() == 1);
+    CHECK(std::get<std::string>(s->events[0].attributes[1].value) == "deep");
+    CHECK_FALSE(find_attr(*s, "autospan.unfinished"));
+  }
+  CHECK(middle->parent_span_id == catcher->span_id);
+  CHECK(thrower->parent_span_id == middle->span_id);
+  // The call after the catch is the catcher's child, not a child of a frame already left.
+  CHECK(after->parent_span_id == catcher->span_id);
+  CHECK(catcher->status == autospan::internal::StatusCode::Unset);
+  CHECK(is_root(*catcher));
+}
+
+TEST_CASE("landing pads end the frames above a token, since a mark, below their function",
+          "[spans][exceptions][unwinding]") {
+  configure();
+  namespace ru = runtime_unwinds;
+  // autospan_unwound_v2(token): every frame above the token's.
+  void* outer = autospan_enter_v2(&ru::s_catcher);
+  (void)autospan_enter_v2(&ru::s_middle);
+  (void)autospan_enter_v2(&ru::s_thrower);
+  autospan_unwound_v2(outer);
+  void* next = autospan_enter_v2(&ru::s_after);
+  autospan_exit_v2(next);
+  autospan_exit_v2(outer);
+  auto spans = take_spans();
+  REQUIRE(spans.size() == 4);
+  const SpanData* o = find_span(spans, "ru::catcher");
+  const SpanData* a = find_span(spans, "ru::after");
+  REQUIRE((o && a));
+  CHECK(a->parent_span_id == o->span_id);
+
+  // autospan_unwind_to_v2(mark): every frame entered since the mark; a frame that ends itself
+  // (no AUTOSPAN_SITE_RUNTIME_UNWINDS: alive if still there) stops it.
+  void* macro = autospan_enter_v2(&ru::s_macro);
+  void* mark = autospan_unwind_mark_v2();
+  (void)autospan_enter_v2(&ru::s_middle);
+  (void)autospan_enter_v2(&ru::s_thrower);
+  autospan_unwind_to_v2(mark);
+  void* inner = autospan_enter_v2(&ru::s_after);
+  autospan_exit_v2(inner);
+  void* self_ending = autospan_enter_v2(&ru::s_macro);
+  (void)autospan_enter_v2(&ru::s_thrower);
+  autospan_unwind_to_v2(mark); // ends the frame above self_ending, stops at self_ending
+  spans = take_spans();
+  CHECK(spans.size() == 4); // middle, thrower, after, and the thrower above self_ending
+  autospan_exit_v2(self_ending);
+  autospan_exit_v2(macro);
+  for (auto& s : take_spans())
+    spans.push_back(std::move(s));
+  REQUIRE(spans.size() == 6);
+  const SpanData* m = nullptr;
+  const SpanData* self = nullptr;
+  for (const auto& s : spans)
+    if (s.name == "ru::macro")
+      (is_root(s) ? m : self) = &s;
+  REQUIRE((m && self));
+  CHECK(self->parent_span_id == m->span_id);
+  a = find_span(spans, "ru::after");
+  REQUIRE(a);
+  CHECK(a->parent_span_id == m->span_id);
+  int under_self = 0;
+  for (const auto& s : spans) {
+    CHECK_FALSE(find_attr(s, "autospan.unfinished"));
+    under_self += s.name == "ru::thrower" && s.parent_span_id == self->span_id;
+  }
+  CHECK(under_self == 1);
+
+  // autospan_unwound_below_v2(): nothing is in flight, so nothing is ended.
+  void* kept = autospan_enter_v2(&ru::s_middle);
+  autospan_unwound_below_v2();
+  autospan_exit_v2(kept);
+  spans = take_spans();
+  REQUIRE(spans.size() == 1);
+  CHECK_FALSE(find_attr(spans[0], "autospan.unfinished"));
+}
