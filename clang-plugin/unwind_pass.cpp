@@ -262,7 +262,10 @@ public:
 
     bool Changed = false;
     for (Function* F : Reaching) {
-      if (F->isDeclaration() || !F->hasPersonalityFn())
+      // Itanium C++ landing pads only; coroutines are left alone (the plugin never instruments
+      // them, and a depth noted on entry means nothing after a resumption).
+      if (F->isDeclaration() || !F->hasPersonalityFn() || F->isPresplitCoroutine() ||
+          F->getPersonalityFn()->stripPointerCasts()->getName() != "__gxx_personality_v0")
         continue;
       auto It = Exits.find(F);
       if (It != Exits.end())
