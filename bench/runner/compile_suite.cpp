@@ -86,6 +86,53 @@ long file_size(const std::string& path) {
   return stat(path.c_str(), &st) == 0 ? static_cast<long>(st.st_size) : -1;
 }
 
+// Compiles `tu` in every phase and configuration (configurations interleaved, compile_reps
+// times each), adds a row per phase to `t` (the first configuration is the baseline; the third is
+// the plugin selecting `selection`), and for -O0 and -O2 a target row named after `subject`.
+void measure_phases(Context& ctx, const std::string& subject, const std::string& selection,
+                    const std::vector<std::string>& extra, const std::string& tu,
+                    const std::string& obj, const std::vector<Config>& configs,
+                    const std::vector<Phase>& phases, Table& t) {
+  for (const Phase& ph : phases) {
+    std::vector<std::vector<double>> times(configs.size());
+    std::vector<long> sizes(configs.size(), -1);
+    for (int rep = 0; rep < ctx.sizes.compile_reps; ++rep) {
+      for (std::size_t c = 0; c < configs.size(); ++c) {
+        ctx.progress("compile " + subject + ": " + ph.label + ", " + configs[c].label);
+        std::vector<std::string> argv = {kCompilerPath, "-std=c++17"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        argv.insert(argv.end(), configs[c].flags.begin(), configs[c].flags.end());
+        argv.insert(argv.end(), ph.flags.begin(), ph.flags.end());
+        argv.push_back(tu);
+        ProcessResult r = run_checked(
+            ctx, "compile " + subject + " " + ph.label + " " + configs[c].label, argv, {});
+        if (r.exit_code != 0)
+          continue;
+        times[c].push_back(r.cpu_s);
+        if (ph.object)
+          sizes[c] = file_size(obj);
+      }
+    }
+    std::vector<double> med(configs.size(), -1);
+    for (std::size_t c = 0; c < configs.size(); ++c)
+      if (!times[c].empty())
+        med[c] = median(times[c]);
+    auto ratio = [&](std::size_t c) { return med[0] > 0 && med[c] > 0 ? med[c] / med[0] : -1.0; };
+    t.add({ph.label, fmt(med[0], 2), fmt(med[1], 2), fmt_ratio(ratio(1)), fmt(med[2], 2),
+           fmt_ratio(ratio(2)),
+           ph.object && sizes[0] > 0 && sizes[2] > 0
+               ? fmt_ratio(static_cast<double>(sizes[2]) / static_cast<double>(sizes[0]))
+               : ""});
+    if ((ph.label == "-O0 -c" || ph.label == "-O2 -c") && ratio(2) > 0)
+      ctx.targets.push_back(
+          {"compile time, " + subject + " at " + ph.label.substr(0, 3) + ", plugin selecting " +
+               selection,
+           "<= 1.05x",
+           fmt_ratio(ratio(2)) + " (" + fmt(med[0], 2) + " s -> " + fmt(med[2], 2) + " s)",
+           ratio(2) <= 1.05 ? "met" : "NOT met"});
+  }
+}
+
 constexpr const char* kCatchHeader = "/usr/include/catch2/catch.hpp";
 
 // Catch2's implementation TU, with and without the plugin selecting Catch::**.
@@ -142,42 +189,8 @@ void run_real_code(Context& ctx) {
     phases.pop_back(); // the harness check: ~10 s instead of ~40 s
   Table t({"phase", "uninstrumented s", "plugin, selects nothing s", "ratio",
            "plugin, selects Catch::** s", "ratio", "object size ratio"});
-  for (const Phase& ph : phases) {
-    std::vector<std::vector<double>> times(configs.size());
-    std::vector<long> sizes(configs.size(), -1);
-    for (int rep = 0; rep < ctx.sizes.compile_reps; ++rep) {
-      for (std::size_t c = 0; c < configs.size(); ++c) {
-        ctx.progress("compile Catch2: " + ph.label + ", " + configs[c].label);
-        std::vector<std::string> argv = {kCompilerPath, "-std=c++17", "-I", dir};
-        argv.insert(argv.end(), configs[c].flags.begin(), configs[c].flags.end());
-        argv.insert(argv.end(), ph.flags.begin(), ph.flags.end());
-        argv.push_back(tu);
-        ProcessResult r =
-            run_checked(ctx, "compile Catch2 " + ph.label + " " + configs[c].label, argv, {});
-        if (r.exit_code != 0)
-          continue;
-        times[c].push_back(r.cpu_s);
-        sizes[c] = file_size(obj);
-      }
-    }
-    std::vector<double> med(configs.size(), -1);
-    for (std::size_t c = 0; c < configs.size(); ++c)
-      if (!times[c].empty())
-        med[c] = median(times[c]);
-    auto ratio = [&](std::size_t c) { return med[0] > 0 && med[c] > 0 ? med[c] / med[0] : -1.0; };
-    t.add({ph.label, fmt(med[0], 2), fmt(med[1], 2), fmt_ratio(ratio(1)), fmt(med[2], 2),
-           fmt_ratio(ratio(2)),
-           sizes[0] > 0 && sizes[2] > 0
-               ? fmt_ratio(static_cast<double>(sizes[2]) / static_cast<double>(sizes[0]))
-               : ""});
-    if (ratio(2) > 0)
-      ctx.targets.push_back(
-          {"compile time, real large TU (Catch2) at " + ph.label.substr(0, 3) +
-               ", plugin selecting Catch::**",
-           "<= 1.05x",
-           fmt_ratio(ratio(2)) + " (" + fmt(med[0], 2) + " s -> " + fmt(med[2], 2) + " s)",
-           ratio(2) <= 1.05 ? "met" : "NOT met"});
-  }
+  measure_phases(ctx, "real large TU (Catch2)", "Catch::**", {"-I", dir}, tu, obj, configs, phases,
+                 t);
   std::remove(header.c_str());
   std::remove(tu.c_str());
   std::remove(obj.c_str());
@@ -226,46 +239,7 @@ void run_compile_suite(Context& ctx) {
   Table t({"phase (" + std::to_string(ctx.sizes.tu_functions) + " functions)", "uninstrumented s",
            "plugin, selects nothing s", "ratio", "plugin, selects all s", "ratio",
            "object size ratio"});
-  for (const Phase& ph : phases) {
-    std::vector<std::vector<double>> times(configs.size());
-    std::vector<long> sizes(configs.size(), -1);
-    for (int rep = 0; rep < ctx.sizes.compile_reps; ++rep) {
-      for (std::size_t c = 0; c < configs.size(); ++c) {
-        ctx.progress("compile: " + ph.label + ", " + configs[c].label);
-        std::vector<std::string> argv = {kCompilerPath, "-std=c++17"};
-        argv.insert(argv.end(), configs[c].flags.begin(), configs[c].flags.end());
-        argv.insert(argv.end(), ph.flags.begin(), ph.flags.end());
-        argv.push_back(tu);
-        ProcessResult r =
-            run_checked(ctx, "compile " + ph.label + " " + configs[c].label, argv, {});
-        if (r.exit_code != 0)
-          continue;
-        times[c].push_back(r.cpu_s);
-        if (ph.object)
-          sizes[c] = file_size(obj);
-      }
-    }
-    std::vector<double> med(configs.size(), -1);
-    for (std::size_t c = 0; c < configs.size(); ++c)
-      if (!times[c].empty())
-        med[c] = median(times[c]);
-    auto ratio = [&](std::size_t c) { return med[0] > 0 && med[c] > 0 ? med[c] / med[0] : -1.0; };
-    t.add({ph.label, fmt(med[0], 2), fmt(med[1], 2), fmt_ratio(ratio(1)), fmt(med[2], 2),
-           fmt_ratio(ratio(2)),
-           ph.object && sizes[0] > 0 && sizes[2] > 0
-               ? fmt_ratio(static_cast<double>(sizes[2]) / static_cast<double>(sizes[0]))
-               : ""});
-    if (ph.label == "-O2 -c" && ratio(2) > 0)
-      ctx.targets.push_back(
-          {"compile time, generated worst-case TU at -O2, plugin selecting all", "<= 1.05x",
-           fmt_ratio(ratio(2)) + " (" + fmt(med[0], 2) + " s -> " + fmt(med[2], 2) + " s)",
-           ratio(2) <= 1.05 ? "met" : "NOT met"});
-    if (ph.label == "-O0 -c" && ratio(2) > 0)
-      ctx.targets.push_back(
-          {"compile time, generated worst-case TU at -O0, plugin selecting all", "<= 1.05x",
-           fmt_ratio(ratio(2)) + " (" + fmt(med[0], 2) + " s -> " + fmt(med[2], 2) + " s)",
-           ratio(2) <= 1.05 ? "met" : "NOT met"});
-  }
+  measure_phases(ctx, "generated worst-case TU", "all", {}, tu, obj, configs, phases, t);
   // Where the added time goes: clang's own timers, uninstrumented vs all selected, at -O2.
   std::vector<TimeReport> reports;
   for (std::size_t c : {std::size_t{0}, std::size_t{2}}) {
