@@ -317,10 +317,7 @@ FunctionDecl* SiteInjector::enterFunction(const AbiDecls& A) {
     // if (<skip>) return nullptr; [[clang::musttail]] return autospan_enter_v2(site);
     // The runtime records its caller's stack pointer (abi.h): a guaranteed tail call makes that
     // the instrumented function's, at every optimisation level and under sanitizers.
-    Expr* Null = ImplicitCastExpr::Create(
-        Ctx, Ctx.VoidPtrTy, CK_NullToPointer,
-        IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.IntTy), 0), Ctx.IntTy, Loc),
-        nullptr, VK_PRValue, FPOptionsOverride());
+    Expr* Null = nullPointer(Loc);
     Stmt* Refuse = ReturnStmt::Create(Ctx, Loc, Null, nullptr);
     Stmt* If = IfStmt::Create(Ctx, Loc, IfStatementKind::Ordinary, /*Init=*/nullptr,
                               /*Var=*/nullptr, skipTest(A, Site, Loc), Loc, Loc, Refuse);
@@ -349,12 +346,16 @@ Expr* SiteInjector::enterCall(const AbiDecls& A, FunctionDecl* Callee, Expr* Arg
   return CallExpr::Create(Ctx, Ptr, {Arg}, Ctx.VoidPtrTy, VK_PRValue, Loc, FPOptionsOverride());
 }
 
-Expr* SiteInjector::guardedEnter(const AbiDecls& A, Expr* Site, Expr* SiteAddress,
-                                 SourceLocation Loc) {
-  Expr* Null = ImplicitCastExpr::Create(
+Expr* SiteInjector::nullPointer(SourceLocation Loc) {
+  return ImplicitCastExpr::Create(
       Ctx, Ctx.VoidPtrTy, CK_NullToPointer,
       IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.IntTy), 0), Ctx.IntTy, Loc),
       nullptr, VK_PRValue, FPOptionsOverride());
+}
+
+Expr* SiteInjector::guardedEnter(const AbiDecls& A, Expr* Site, Expr* SiteAddress,
+                                 SourceLocation Loc) {
+  Expr* Null = nullPointer(Loc);
   return new (Ctx) ConditionalOperator(skipTest(A, Site, Loc), Loc, Null, Loc,
                                        enterCall(A, A.Enter, SiteAddress, Loc), Ctx.VoidPtrTy,
                                        VK_PRValue, OK_Ordinary);
@@ -458,12 +459,6 @@ void SiteInjector::inject(FunctionDecl& FD, const selection::Decision& D) {
   QualType SitePtr = Ctx.getPointerType(A.SiteType);
   auto* SiteAddr = UnaryOperator::Create(Ctx, SiteRef, UO_AddrOf, SitePtr, VK_PRValue, OK_Ordinary,
                                          Loc, /*CanOverflow=*/false, FPOptionsOverride());
-  auto NullPointer = [&]() -> Expr* {
-    return ImplicitCastExpr::Create(
-        Ctx, Ctx.VoidPtrTy, CK_NullToPointer,
-        IntegerLiteral::Create(Ctx, llvm::APInt(Ctx.getIntWidth(Ctx.IntTy), 0), Ctx.IntTy, Loc),
-        nullptr, VK_PRValue, FPOptionsOverride());
-  };
   // -O0: a plain call of autospan_enter_v2, which answers NULL itself (tests would only add blocks
   // to compile, and nothing is inlined anyway). Optimised C++: the out-of-line helper with the
   // tests (enterFunction). Optimised C, which has no linkonce helper: the tests inline.
@@ -498,7 +493,7 @@ void SiteInjector::inject(FunctionDecl& FD, const selection::Decision& D) {
                                  BuiltinRef, nullptr, VK_PRValue, FPOptionsOverride());
     Expr* InConstantEvaluation =
         CallExpr::Create(Ctx, BuiltinPtr, {}, Ctx.BoolTy, VK_PRValue, Loc, FPOptionsOverride());
-    Expr* Null = NullPointer();
+    Expr* Null = nullPointer(Loc);
     Stmt* Inner[] = {SiteDecl, Call};
     auto* SiteBlock = compat::createCompoundStmt(Ctx, Inner, nullptr, Loc, Loc);
     auto* Enter = new (Ctx) StmtExpr(SiteBlock, Ctx.VoidPtrTy, Loc, Loc, /*TemplateDepth=*/0);

@@ -94,6 +94,8 @@ private:
   // `skip(Site) ? NULL : autospan_enter_v2(SiteAddress)` (abi.h).
   clang::Expr* guardedEnter(const AbiDecls& A, clang::Expr* Site, clang::Expr* SiteAddress,
                             clang::SourceLocation Loc);
+  // `(void*)0`
+  clang::Expr* nullPointer(clang::SourceLocation Loc);
   // `gate != 0 || filtered off`: what guardedEnter tests.
   clang::Expr* skipTest(const AbiDecls& A, clang::Expr* Site, clang::SourceLocation Loc);
 

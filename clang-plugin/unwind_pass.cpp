@@ -48,76 +48,77 @@ bool callsBeginCatch(const BasicBlock& BB) {
   return false;
 }
 
-// Whether a `ret` can be reached from From. A copy of the exit from which none can is the
-// unwinding one: after it come other cleanups and `resume` (or `unreachable`).
-bool reachesReturn(const BasicBlock* From) {
+// The one search the step makes: from From along every successor, whether a block Match accepts
+// is reached, not going past blocks Stop accepts. A search that meets more than MaxSearchBlocks
+// blocks answers OnLimit (the answer that changes nothing).
+template <class MatchFn, class StopFn>
+bool reaches(const BasicBlock* From, MatchFn Match, StopFn Stop, bool OnLimit) {
   SmallVector<const BasicBlock*, 16> Work{From};
   SmallPtrSet<const BasicBlock*, 32> Seen{From};
   while (!Work.empty()) {
     const BasicBlock* BB = Work.pop_back_val();
-    if (isa<ReturnInst>(BB->getTerminator()))
+    if (Match(*BB))
       return true;
-    if (Seen.size() > MaxSearchBlocks)
-      return true;
+    if (Stop(*BB))
+      continue;
     for (const BasicBlock* S : successors(BB))
-      if (Seen.insert(S).second)
+      if (Seen.insert(S).second) {
+        if (Seen.size() > MaxSearchBlocks)
+          return OnLimit;
         Work.push_back(S);
+      }
   }
   return false;
+}
+
+const auto Never = [](const BasicBlock&) { return false; };
+
+// Whether a `ret` can be reached from From. A copy of the exit from which none can is the
+// unwinding one: after it come other cleanups and `resume` (or `unreachable`).
+bool reachesReturn(const BasicBlock* From) {
+  return reaches(
+      From, [](const BasicBlock& BB) { return isa<ReturnInst>(BB.getTerminator()); }, Never,
+      /*OnLimit=*/true);
 }
 
 // Whether unwinding into Pad reaches one of Targets before any catch handler starts: the landing
 // pad belongs to the token's scope.
 bool padReaches(const BasicBlock* Pad, const SmallPtrSetImpl<const BasicBlock*>& Targets) {
-  SmallVector<const BasicBlock*, 16> Work{Pad};
-  SmallPtrSet<const BasicBlock*, 32> Seen{Pad};
-  while (!Work.empty()) {
-    const BasicBlock* BB = Work.pop_back_val();
-    if (Targets.count(BB))
-      return true;
-    if (Seen.size() > MaxSearchBlocks || callsBeginCatch(*BB))
-      continue;
-    for (const BasicBlock* S : successors(BB))
-      if (Seen.insert(S).second)
-        Work.push_back(S);
-  }
-  return false;
+  return reaches(
+      Pad, [&](const BasicBlock& BB) { return Targets.count(&BB) != 0; }, callsBeginCatch,
+      /*OnLimit=*/false);
 }
 
-// Whether everything unwinding into Pad does is to resume: a cleanup-only landing pad followed by
-// moves of the exception through allocas, branches and `resume`. Such a pad can go, and the calls
-// that unwind to it can be plain calls: the exception then leaves the function directly.
-bool onlyResumes(const BasicBlock* Pad) {
-  SmallVector<const BasicBlock*, 8> Work{Pad};
-  SmallPtrSet<const BasicBlock*, 16> Seen{Pad};
-  while (!Work.empty()) {
-    const BasicBlock* BB = Work.pop_back_val();
-    for (const Instruction& I : *BB) {
-      if (const auto* LP = dyn_cast<LandingPadInst>(&I)) {
-        if (!LP->isCleanup() || LP->getNumClauses() != 0)
-          return false;
-      } else if (const auto* Br = dyn_cast<BranchInst>(&I)) {
-        if (Br->isConditional())
-          return false;
-      } else if (const auto* St = dyn_cast<StoreInst>(&I)) {
-        if (!isa<AllocaInst>(St->getPointerOperand()->stripPointerCasts()))
-          return false;
-      } else if (const auto* II = dyn_cast<IntrinsicInst>(&I)) {
-        if (!II->isLifetimeStartOrEnd() && !isa<DbgInfoIntrinsic>(II))
-          return false;
-      } else if (!isa<ExtractValueInst>(I) && !isa<InsertValueInst>(I) && !isa<LoadInst>(I) &&
-                 !isa<PHINode>(I) && !isa<ResumeInst>(I)) {
+// Whether a block only moves an exception towards `resume`: a cleanup-only landing pad, copies
+// through allocas, unconditional branches, lifetime and debug intrinsics.
+bool onlyMovesException(const BasicBlock& BB) {
+  for (const Instruction& I : BB) {
+    if (const auto* LP = dyn_cast<LandingPadInst>(&I)) {
+      if (!LP->isCleanup() || LP->getNumClauses() != 0)
         return false;
-      }
+    } else if (const auto* Br = dyn_cast<BranchInst>(&I)) {
+      if (Br->isConditional())
+        return false;
+    } else if (const auto* St = dyn_cast<StoreInst>(&I)) {
+      if (!isa<AllocaInst>(St->getPointerOperand()->stripPointerCasts()))
+        return false;
+    } else if (const auto* II = dyn_cast<IntrinsicInst>(&I)) {
+      if (!II->isLifetimeStartOrEnd() && !isa<DbgInfoIntrinsic>(II))
+        return false;
+    } else if (!isa<ExtractValueInst>(I) && !isa<InsertValueInst>(I) && !isa<LoadInst>(I) &&
+               !isa<PHINode>(I) && !isa<ResumeInst>(I)) {
+      return false;
     }
-    for (const BasicBlock* S : successors(BB))
-      if (Seen.insert(S).second) {
-        if (Seen.size() > MaxSearchBlocks)
-          return false;
-        Work.push_back(S);
-      }
   }
   return true;
+}
+
+// Whether everything unwinding into Pad does is to resume. Such a pad can go, and the calls that
+// unwind to it can be plain calls: the exception then leaves the function directly.
+bool onlyResumes(const BasicBlock* Pad) {
+  return !reaches(
+      Pad, [](const BasicBlock& BB) { return !onlyMovesException(BB); }, Never,
+      /*OnLimit=*/true);
 }
 
 struct RuntimeCalls {
@@ -129,10 +130,7 @@ struct RuntimeCalls {
 
 void callUnwound(FunctionCallee Unwound, LandingPadInst* LP, Value* TokenSlot) {
   IRBuilder<> B(LP->getParent(), std::next(LP->getIterator()));
-  Value* Token = TokenSlot
-                     ? static_cast<Value*>(B.CreateLoad(B.getPtrTy(), TokenSlot, "autospan.token"))
-                     : static_cast<Value*>(ConstantPointerNull::get(B.getPtrTy()));
-  CallInst* Call = B.CreateCall(Unwound, {Token});
+  CallInst* Call = B.CreateCall(Unwound, {B.CreateLoad(B.getPtrTy(), TokenSlot, "autospan.token")});
   Call->setDoesNotThrow();
   if (DISubprogram* SP = LP->getFunction()->getSubprogram())
     Call->setDebugLoc(DILocation::get(SP->getContext(), 0, 0, SP));
