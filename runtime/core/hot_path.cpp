@@ -276,6 +276,18 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
   t->depth = index;
 }
 
+// The ring slot a few kept spans ahead: the export thread read it last, so its line is in the
+// other core's cache, and the write that takes it back would wait for the transfer. Asked for
+// now, it is here by then (measured: about 1 ns per kept span, docs/performance.md "Session 6").
+// PREFETCHW is a no-op on x86-64 processors that lack it.
+inline void prefetch_for_write(const Record* slot) noexcept {
+#if defined(__x86_64__)
+  asm volatile("prefetchw %0" : : "m"(*slot));
+#else
+  __builtin_prefetch(slot, 1, 3);
+#endif
+}
+
 // A kept span: an automatic frame with a registered site whose parent already has ids (or which
 // is a root), an allocated ring with room. Writes the record in place; anything else goes through
 // exit_general.
@@ -368,6 +380,7 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
   }
   // Not ring_reserve: its slow path was excluded above, and no handler records meanwhile.
   const std::uint64_t h = signal_atomic_fetch_inc(&t->head_local);
+  prefetch_for_write(&t->ring[(h + 8) & t->ring_mask]);
   f.trace_hi = p.trace_hi;
   f.trace_lo = p.trace_lo;
   f.span_id = t->rng.nonzero();
@@ -621,6 +634,18 @@ extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v1(autospan_site* site) noex
     __attribute__((alias("autospan_enter_v2")));
 #endif
 
+namespace {
+
+// The end of the fast enter without the TSC, as a tail call: the fast path then makes no call and
+// needs no stack frame.
+__attribute__((noinline)) void* enter_start_slow_clock(autospan::internal::Frame& f,
+                                                       std::uint32_t d) noexcept {
+  f.start = autospan::internal::monotonic_ticks_slow();
+  return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
+}
+
+} // namespace
+
 extern "C" void* autospan_enter_impl(autospan_site* site, std::uintptr_t cfa) noexcept {
   namespace ai = autospan::internal;
   if (__builtin_expect(g_hot.gate.load(std::memory_order_relaxed) != ai::kGateFast, 0)) {
@@ -644,13 +669,15 @@ extern "C" void* autospan_enter_impl(autospan_site* site, std::uintptr_t cfa) no
   }
   ai::ThreadState* t = t_tls.state;
   const std::uint8_t tls_gate = t_gate;
-  if (__builtin_expect(t == nullptr || tls_gate != 0, 0)) {
+  if (__builtin_expect(tls_gate != 0, 0)) {
     // Inside a sampled-out trace or inside the runtime: enter_general would answer NULL too (only
     // a thread that is just outside a required parent has something to decide there).
-    if (tls_gate != 0 && tls_gate != ai::kTlsOutside)
+    if (tls_gate != ai::kTlsOutside)
       return nullptr;
     return ai::enter_general(site, cfa);
   }
+  if (__builtin_expect(t == nullptr, 0))
+    return ai::enter_general(site, cfa); // the thread's first call
   std::uint32_t d = t->depth;
   // One unsigned compare covers both "root" (d == 0 wraps) and "stack full".
   if (__builtin_expect(d - 1 >= ai::kStackCapacity - 1, 0)) {
@@ -661,29 +688,34 @@ extern "C" void* autospan_enter_impl(autospan_site* site, std::uintptr_t cfa) no
   // between the two then uses the next slot instead of overwriting this one.
   t->depth = d + 1;
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  ai::Frame& f = t->stack[d];
+  ai::Frame& f = t_tls.stack[d];
   f.site = site;
   f.flags = ai::kind_of(site);
   f.cfa = cfa;
-  f.start = ai::now_ticks();
+#if AUTOSPAN_HAVE_TSC
+  if (__builtin_expect(!ai::g_clock_uses_tsc, 0))
+    return enter_start_slow_clock(f, d);
+  f.start = __rdtsc();
   return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
+#else
+  return enter_start_slow_clock(f, d);
+#endif
 }
 
 namespace {
 
-// The exit of every ABI version; always inlined so that each exported entry is a single function.
-__attribute__((always_inline)) inline void exit_token(std::uintptr_t tok) noexcept {
+// The exit of every ABI version after the clock read; always inlined so that each exported entry
+// is a single function.
+__attribute__((always_inline)) inline void exit_token_at(std::uintptr_t tok,
+                                                         std::uint64_t now) noexcept {
   namespace ai = autospan::internal;
-  if (tok == 0)
-    return;
-  std::uint64_t now = ai::now_ticks();
   ai::ThreadState* t = t_tls.state;
   if (__builtin_expect(t == nullptr || tok != t->depth || t_tls.exit_gate != 0 ||
                            g_hot.exit_mode.load(std::memory_order_relaxed) != 0 ||
                            tok > ai::kStackCapacity,
                        0))
     return ai::exit_general(t, tok, now);
-  ai::Frame& f = t->stack[tok - 1];
+  ai::Frame& f = t_tls.stack[tok - 1];
   // The common drop: an auto frame without a kept descendant, shorter than the minimum.
   if (f.flags == ai::kFrameAuto) {
     const std::uint64_t start = f.start;
@@ -705,6 +737,22 @@ __attribute__((always_inline)) inline void exit_token(std::uintptr_t tok) noexce
       (f.flags & ai::kFrameKeep))
     return ai::exit_keep(t, tok, now);
   return ai::exit_general(t, tok, now);
+}
+
+// exit_token without the TSC, out of line: the fast exit then makes no call before its tail calls
+// and needs no stack frame.
+__attribute__((noinline)) void exit_token_slow_clock(std::uintptr_t tok) noexcept {
+  exit_token_at(tok, autospan::internal::monotonic_ticks_slow());
+}
+
+__attribute__((always_inline)) inline void exit_token(std::uintptr_t tok) noexcept {
+  if (tok == 0)
+    return;
+#if AUTOSPAN_HAVE_TSC
+  if (__builtin_expect(autospan::internal::g_clock_uses_tsc, 1))
+    return exit_token_at(tok, __rdtsc());
+#endif
+  exit_token_slow_clock(tok);
 }
 
 } // namespace

@@ -18,7 +18,7 @@
 
 namespace autospan::internal {
 
-__thread TlsBlock t_tls __attribute__((tls_model("initial-exec"))) = {nullptr, 0, 0, {}};
+__thread TlsBlock t_tls __attribute__((tls_model("initial-exec"))) = {nullptr, nullptr, 0, 0, {}};
 __thread std::uint8_t t_gate __asm__("autospan_thread_gate_v2")
     __attribute__((tls_model("initial-exec"), visibility("default"))) = 0;
 
@@ -44,6 +44,7 @@ void on_thread_exit(void* p) {
     end_frames_above(t, 0, now_ticks());
   }
   t_tls.state = nullptr;
+  t_tls.stack = nullptr;
   t_tls.dead = 1;
   release_thread_baggage();
   // Threads are often named after their first instrumented call: pass the final name on.
@@ -208,6 +209,7 @@ ThreadState* create_thread_state() noexcept {
     g_registry_head = t;
   }
   pthread_setspecific(g_exit_key, t);
+  t_tls.stack = t->stack;
   t_tls.state = t;
   return t;
 }

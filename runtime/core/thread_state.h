@@ -170,6 +170,8 @@ struct ThreadState {
 // Per-thread word block in initial-exec TLS: the hot path reads it with one %fs-relative load.
 struct TlsBlock {
   ThreadState* state;
+  Frame* stack;           // state->stack (null with it): the fast paths find the frame without
+                          // waiting for the load of `state`
   std::uint8_t exit_gate; // exit: nonzero -> slow path (exception in flight)
   std::uint8_t dead;      // the thread is past its TLS destructors: record nothing more
   std::uint8_t pad[6];

@@ -1,6 +1,7 @@
 // Automatic spans through the real hot path: the span stack and parentage, the min-duration
 // filter (never orphaning a kept child), unbalanced exits, exceptions, the pipeline id.
 #include "capture.h"
+#include "core/clock.h"
 
 #include <autospan/autospan.h>
 #include <catch2/catch.hpp>
@@ -129,20 +130,36 @@ TEST_CASE("nested calls form one trace with the right parents", "[spans]") {
   REQUIRE(find_attr(*root, "thread.id"));
 }
 
+namespace autospan_test {
+bool clock_forced_monotonic(); // clock_override.cpp
+}
+
+TEST_CASE("the hot path reads the clock this run asked for", "[clock]") {
+  configure();
+  app::leaf(1); // initialises the runtime, and with it the clock
+  if (clock_forced_monotonic())
+    CHECK_FALSE(autospan::internal::g_clock_uses_tsc);
+  CHECK(take_spans().size() == 1);
+}
+
 TEST_CASE("timestamps are close to the wall clock", "[spans]") {
   configure();
   auto before = std::chrono::system_clock::now();
-  app::leaf(1);
+  app::root(); // a root (the general enter) and children (the fast enter and exit)
   auto after = std::chrono::system_clock::now();
   auto spans = take_spans();
-  REQUIRE(spans.size() == 1);
+  REQUIRE(spans.size() == 5);
   auto ns = [](std::chrono::system_clock::time_point t) {
     return static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
   };
-  // Generous bounds: TSC calibration error over a short run.
-  CHECK(spans[0].start_unix_nano + 2000000 >= ns(before));
-  CHECK(spans[0].end_unix_nano <= ns(after) + 2000000);
+  for (const auto& s : spans) {
+    INFO(s.name);
+    // Generous bounds: TSC calibration error over a short run.
+    CHECK(s.start_unix_nano + 2000000 >= ns(before));
+    CHECK(s.start_unix_nano <= s.end_unix_nano);
+    CHECK(s.end_unix_nano <= ns(after) + 2000000);
+  }
 }
 
 TEST_CASE("min duration drops short calls but never orphans a kept child", "[spans][min]") {
