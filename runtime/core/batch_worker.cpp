@@ -287,7 +287,7 @@ void BatchWorker::start() {
   // failed) the export thread calls the exporters itself.
   try {
     std::thread sender([this] {
-      t_gate = kTlsBusy;
+      t_tls.gate = kTlsBusy;
       t_tls.dead = 1;
       pthread_setname_np(pthread_self(), "autospan-send");
       sender_run();
@@ -298,7 +298,7 @@ void BatchWorker::start() {
   }
   // The export thread must never be traced: its TLS gate stays busy for its whole life.
   thread_ = std::thread([this] {
-    t_gate = kTlsBusy;
+    t_tls.gate = kTlsBusy;
     t_tls.dead = 1;
     pthread_setname_np(pthread_self(), "autospan-export");
     run();

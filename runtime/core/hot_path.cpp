@@ -98,7 +98,7 @@ void* enter_suppressing_root(ThreadState* t, autospan_site* site, std::uintptr_t
   f.flags = kind_of(site) | kFrameSuppress;
   f.cfa = cfa;
   f.start = now_ticks();
-  t_gate |= kTlsSuppress;
+  t_tls.gate |= kTlsSuppress;
   return reinterpret_cast<void*>(std::uintptr_t{1});
 }
 
@@ -132,7 +132,7 @@ __attribute__((noinline)) void* enter_general(autospan_site* site, std::uintptr_
   }
   if (gate != kGateFast && gate != kGateSlow)
     return nullptr;
-  if (t_gate != 0 && !outside_ends(site))
+  if (t_tls.gate != 0 && !outside_ends(site))
     return nullptr; // inside the runtime, inside a sampled-out trace, or outside a required one
   if (!filter_admits(site))
     return nullptr; // AUTOSPAN_FILTER: resolved off
@@ -203,7 +203,7 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
   std::uint8_t mode = g_hot.exit_mode.load(std::memory_order_relaxed);
 
   if (f.flags & kFrameSuppress) {
-    t_gate &= static_cast<std::uint8_t>(~kTlsSuppress);
+    t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
     t->depth = index;
     return;
   }
@@ -364,8 +364,8 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
     return exit_keep_general(t, token, now);
   // As in exit_keep_general: not traced while the ids and the record are half written, and the
   // flags are read after this (a handler that ran before may have kept this frame already).
-  const std::uint8_t gate = t_gate;
-  t_gate = gate | kTlsBusy;
+  const std::uint8_t gate = t_tls.gate;
+  t_tls.gate = gate | kTlsBusy;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   const Frame& p = t->stack[i - 1];
   if (__builtin_expect((f.flags & kFrameHasIds) ||
@@ -373,7 +373,7 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
                            (p.trace_hi | p.trace_lo) == 0 || ring_reserve_is_slow(t),
                        0)) {
     std::atomic_signal_fence(std::memory_order_seq_cst);
-    t_gate = gate;
+    t_tls.gate = gate;
     // Anything else; and a ring full by the cached index (ring_reserve there re-reads the
     // consumer's index, and grows the ring or drops).
     return exit_keep_general(t, token, now);
@@ -401,7 +401,7 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
   std::atomic_signal_fence(std::memory_order_seq_cst);
   t->depth = i;
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  t_gate = gate;
+  t_tls.gate = gate;
   // After the pop, as a tail call: a call before it would make this function save registers.
   if (__builtin_expect(ring_needs_check(t, end), 0))
     return ring_publish_check(t, end);
@@ -438,7 +438,7 @@ void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now,
     Frame& f = t->stack[d];
     std::uint32_t kind = f.flags & kFrameKindMask;
     if (f.flags & kFrameSuppress)
-      t_gate &= static_cast<std::uint8_t>(~kTlsSuppress);
+      t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
     bool keep = (f.flags & kFrameKeep) || kind == kFrameScope || error != nullptr ||
                 now - f.start >= g_hot.min_ticks.load(std::memory_order_relaxed);
     if ((kind == kFrameAuto || kind == kFrameScope) && keep &&
@@ -534,7 +534,7 @@ void pop_frame(ThreadState* t, std::uint32_t index, std::uint64_t now) noexcept 
   if (index + 1 < t->depth)
     end_frames_above(t, index + 1, now);
   if (t->stack[index].flags & kFrameSuppress)
-    t_gate &= static_cast<std::uint8_t>(~kTlsSuppress);
+    t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
   t->stack[index].child_ticks = 0;
   t->depth = index;
 }
@@ -556,7 +556,6 @@ void end_open_frames_at_exit() noexcept {
 } // namespace autospan::internal
 
 using autospan::internal::g_hot;
-using autospan::internal::t_gate;
 using autospan::internal::t_tls;
 
 // ABI version 2, first form (abi.h): objects built before the thread gate read this before calling
@@ -651,9 +650,9 @@ extern "C" void* autospan_enter_impl(autospan_site* site, std::uintptr_t cfa) no
   if (__builtin_expect(g_hot.gate.load(std::memory_order_relaxed) != ai::kGateFast, 0)) {
     if (g_hot.gate.load(std::memory_order_relaxed) == ai::kGateDisabled) {
       // Disabled for good: no gate ever reopens once closed. This thread's automatic and manual
-      // sites stop calling (t_gate is its own, so no race even under TSan), and so do objects
+      // sites stop calling (t_tls.gate is its own, so no race even under TSan), and so do objects
       // built against the first form of version 2 (the process-wide byte).
-      ai::t_gate |= ai::kTlsDisabled;
+      ai::t_tls.gate |= ai::kTlsDisabled;
 #if !defined(AUTOSPAN_DETAIL_TSAN)
       __atomic_store_n(&autospan_disabled_v2, 1, __ATOMIC_RELAXED);
 #endif
@@ -668,7 +667,7 @@ extern "C" void* autospan_enter_impl(autospan_site* site, std::uintptr_t cfa) no
       return ai::enter_general(site, cfa);
   }
   ai::ThreadState* t = t_tls.state;
-  const std::uint8_t tls_gate = t_gate;
+  const std::uint8_t tls_gate = t_tls.gate;
   if (__builtin_expect(tls_gate != 0, 0)) {
     // Inside a sampled-out trace or inside the runtime: enter_general would answer NULL too (only
     // a thread that is just outside a required parent has something to decide there).

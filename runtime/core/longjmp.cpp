@@ -41,7 +41,7 @@ void note_longjmp(const void* env) noexcept {
   ThreadState* t = t_tls.state;
   // Jumping out of the runtime itself (a signal handler that interrupted it): its locks may be
   // held, so leave the frames to the exit-time resync.
-  if (t == nullptr || (t_gate & kTlsBusy))
+  if (t == nullptr || (t_tls.gate & kTlsBusy))
     return;
   for (JumpTarget& j : t->jumps) {
     if (j.env != env)

@@ -277,7 +277,7 @@ void start_span(SpanState* s, string_ref name, span_kind kind, const Current& pa
       d.attributes.push_back(std::move(a));
     }
   } else if (s->index != ~0u) {
-    t_gate |= kTlsSuppress;
+    t_tls.gate |= kTlsSuppress;
   }
 }
 
@@ -390,7 +390,7 @@ Context current_context() noexcept {
 ContextScope::ContextScope(const Context& context) noexcept
     : context_(context.data()), thread_(nullptr), saved_baggage_(nullptr), index_(~0u),
       saved_suppress_(0) {
-  if (t_gate & kTlsBusy)
+  if (t_tls.gate & kTlsBusy)
     return;
   BusyScope busy;
   if (!runtime_active())
@@ -419,11 +419,11 @@ ContextScope::ContextScope(const Context& context) noexcept
   }
   f.start = now_ticks();
   // The attached context decides sampling now; the previous state comes back with the scope.
-  saved_suppress_ = (t_gate & kTlsSuppress) ? 1u : 0u;
+  saved_suppress_ = (t_tls.gate & kTlsSuppress) ? 1u : 0u;
   if (f.flags & kFrameSuppress)
-    t_gate |= kTlsSuppress;
+    t_tls.gate |= kTlsSuppress;
   else
-    t_gate &= static_cast<std::uint8_t>(~kTlsSuppress);
+    t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
   index_ = push_frame(t, f);
   thread_ = t;
   try {
@@ -443,9 +443,9 @@ ContextScope::~ContextScope() {
   if (index_ < t->depth && (t->stack[index_].flags & kFrameKindMask) == kFrameContext)
     pop_frame(t, index_, now_ticks());
   if (saved_suppress_)
-    t_gate |= kTlsSuppress;
+    t_tls.gate |= kTlsSuppress;
   else
-    t_gate &= static_cast<std::uint8_t>(~kTlsSuppress);
+    t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
   delete t_baggage;
   t_baggage = static_cast<BaggageEntries*>(saved_baggage_);
   publish_baggage(t);
@@ -454,7 +454,7 @@ ContextScope::~ContextScope() {
 // ---- Span ----
 Span::Span(string_ref name, span_kind kind) noexcept : state_(nullptr) {
   // Inside the runtime (a callback it runs, an allocator it calls): not traced, like auto spans.
-  if (t_gate & (kTlsBusy | kTlsSuppress))
+  if (t_tls.gate & (kTlsBusy | kTlsSuppress))
     return;
   BusyScope busy;
   if (!runtime_active())
@@ -467,7 +467,7 @@ Span::Span(string_ref name, span_kind kind) noexcept : state_(nullptr) {
 }
 
 Span::Span(string_ref name, const Context& parent, span_kind kind) noexcept : state_(nullptr) {
-  if (t_gate & kTlsBusy)
+  if (t_tls.gate & kTlsBusy)
     return;
   BusyScope busy;
   if (!runtime_active())
@@ -481,7 +481,7 @@ Span::Span(string_ref name, const Context& parent, span_kind kind) noexcept : st
 
 Span::Span(string_ref name, std::initializer_list<attribute> attributes, span_kind kind) noexcept
     : state_(nullptr) {
-  if (t_gate & (kTlsBusy | kTlsSuppress))
+  if (t_tls.gate & (kTlsBusy | kTlsSuppress))
     return;
   BusyScope busy;
   if (!runtime_active())
@@ -496,7 +496,7 @@ Span::Span(string_ref name, std::initializer_list<attribute> attributes, span_ki
 Span::Span(string_ref name, const Context& parent, std::initializer_list<attribute> attributes,
            span_kind kind) noexcept
     : state_(nullptr) {
-  if (t_gate & kTlsBusy)
+  if (t_tls.gate & kTlsBusy)
     return;
   BusyScope busy;
   if (!runtime_active())

@@ -349,7 +349,7 @@ std::terminate_handler g_previous_terminate = nullptr;
 // exception) aborts. A program that installs its own handler later replaces this one.
 [[noreturn]] void on_terminate() {
   std::uint8_t gate = g_hot.gate.load(std::memory_order_acquire);
-  if ((gate == kGateFast || gate == kGateSlow) && !(t_gate & kTlsBusy)) {
+  if ((gate == kGateFast || gate == kGateSlow) && !(t_tls.gate & kTlsBusy)) {
     BusyScope busy;
     ExceptionInfo info;
     bool have_exception = false;
@@ -521,7 +521,7 @@ void ensure_initialized() noexcept {
     return;
   // Re-entry from inside initialisation (an instrumented function called by a library the
   // runtime uses) must not deadlock: it simply is not traced.
-  if (t_gate & kTlsBusy)
+  if (t_tls.gate & kTlsBusy)
     return;
   BusyScope busy;
   std::lock_guard<std::mutex> lock(g_init_mutex);

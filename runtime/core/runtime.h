@@ -150,10 +150,10 @@ void end_open_frames_at_exit() noexcept;
 // no deadlock on the runtime's own locks).
 class BusyScope {
 public:
-  BusyScope() noexcept : was_(t_gate & kTlsBusy) { t_gate |= kTlsBusy; }
+  BusyScope() noexcept : was_(t_tls.gate & kTlsBusy) { t_tls.gate |= kTlsBusy; }
   ~BusyScope() {
     if (!was_)
-      t_gate &= static_cast<std::uint8_t>(~kTlsBusy);
+      t_tls.gate &= static_cast<std::uint8_t>(~kTlsBusy);
   }
   BusyScope(const BusyScope&) = delete;
   BusyScope& operator=(const BusyScope&) = delete;

@@ -7,7 +7,7 @@
 //    site's state with the current filter's tags (filter_hot): a site resolved off costs one load
 //    and one compare more than the disabled path, one resolved on continues on the fast path;
 //  - AUTOSPAN_REQUIRE_PARENT: roots take the general path (root_slow), which marks the thread
-//    outside (kTlsOutside in t_gate); from then on every enter returns at the TLS gate check,
+//    outside (kTlsOutside in t_tls.gate); from then on every enter returns at the TLS gate check,
 //    like inside a sampled-out trace, until a Span or ContextScope starts an explicit trace;
 //  - a custom sampler: roots take the general path and ask it (root_is_sampled).
 #pragma once
@@ -80,16 +80,16 @@ inline FilterHot filter_hot(const autospan_site* site) noexcept {
 bool filter_admits(autospan_site* site) noexcept;
 
 // --- AUTOSPAN_REQUIRE_PARENT ---
-// enter_general, t_gate != 0: true (and the thread no longer outside) when the call may
+// enter_general, t_tls.gate != 0: true (and the thread no longer outside) when the call may
 // proceed: a manual scope (AUTOSPAN_SCOPE) starts an explicit trace, and a thread marked outside
 // before the option was switched off (reconfiguration) is outside no more.
 inline bool outside_ends(const autospan_site* site) noexcept {
-  if (t_gate != kTlsOutside)
+  if (t_tls.gate != kTlsOutside)
     return false;
   if ((site->flags & AUTOSPAN_SITE_KIND_MASK) != AUTOSPAN_SITE_MANUAL &&
       g_control.require_parent.load(std::memory_order_relaxed))
     return false;
-  t_gate = 0;
+  t_tls.gate = 0;
   return true;
 }
 // enter_general, at depth 0: true (and the thread marked outside) when an automatic call must not
@@ -98,7 +98,7 @@ inline bool outside_explicit_trace(const autospan_site* site) noexcept {
   if (!g_control.require_parent.load(std::memory_order_relaxed) ||
       (site->flags & AUTOSPAN_SITE_KIND_MASK) == AUTOSPAN_SITE_MANUAL)
     return false;
-  t_gate |= kTlsOutside;
+  t_tls.gate |= kTlsOutside;
   return true;
 }
 // push_frame, after pushing `f` at index d: a Span or a valid context starts an explicit trace.
@@ -110,16 +110,16 @@ inline bool starts_explicit_trace(const Frame& f) noexcept {
 }
 inline void note_pushed_frame(const ThreadState* t, std::uint32_t d, const Frame& f) noexcept {
   if (starts_explicit_trace(f)) {
-    t_gate &= static_cast<std::uint8_t>(~kTlsOutside);
+    t_tls.gate &= static_cast<std::uint8_t>(~kTlsOutside);
     return;
   }
-  if ((f.flags & kFrameKindMask) != kFrameContext || (t_gate & kTlsOutside) ||
+  if ((f.flags & kFrameKindMask) != kFrameContext || (t_tls.gate & kTlsOutside) ||
       !g_control.require_parent.load(std::memory_order_relaxed))
     return;
   for (std::uint32_t m = 0; m < d; ++m)
     if (starts_explicit_trace(t->stack[m]))
       return;
-  t_gate |= kTlsOutside;
+  t_tls.gate |= kTlsOutside;
 }
 
 // --- samplers (custom_sampler.cpp) ---

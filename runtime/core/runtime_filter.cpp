@@ -116,7 +116,7 @@ void control_configure(const RuntimeConfig& c) noexcept {
   // A thread marked outside no longer reaches the runtime from automatic sites, so the mark is
   // lifted here (on the reconfiguring thread; reconfiguration is for tests, single-threaded).
   if (!require_parent)
-    t_gate &= static_cast<std::uint8_t>(~kTlsOutside);
+    t_tls.gate &= static_cast<std::uint8_t>(~kTlsOutside);
 }
 
 bool control_needs_slow_gate() noexcept {

@@ -18,9 +18,18 @@
 
 namespace autospan::internal {
 
-__thread TlsBlock t_tls __attribute__((tls_model("initial-exec"))) = {nullptr, nullptr, 0, 0, {}};
-__thread std::uint8_t t_gate __asm__("autospan_thread_gate_v2")
-    __attribute__((tls_model("initial-exec"), visibility("default"))) = 0;
+__thread TlsBlock t_tls
+    __attribute__((tls_model("initial-exec"), used)) = {nullptr, nullptr, 0, 0, 0, {}};
+
+// autospan_thread_gate_v2 is t_tls.gate under its ABI name: a TLS symbol at that offset in the
+// block, so that the runtime reaches the gate, the state and the frames through one GOT entry.
+#define AUTOSPAN_STR2(x) #x
+#define AUTOSPAN_STR(x) AUTOSPAN_STR2(x)
+asm(".globl autospan_thread_gate_v2\n"
+    ".type autospan_thread_gate_v2, %tls_object\n"
+    ".size autospan_thread_gate_v2, 1\n"
+    ".set autospan_thread_gate_v2, _ZN8autospan8internal5t_tlsE + " AUTOSPAN_STR(
+        AUTOSPAN_TLS_GATE_OFFSET) "\n");
 
 namespace {
 

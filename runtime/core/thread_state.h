@@ -167,25 +167,29 @@ struct ThreadState {
   void* worker_baggage = nullptr; // BaggageSnapshot* current for this thread's records
 };
 
-// Per-thread word block in initial-exec TLS: the hot path reads it with one %fs-relative load.
+// Per-thread word block in initial-exec TLS: the hot path reads it with one %fs-relative load (and,
+// in the shared library, one load of its offset from the GOT for the whole block).
 struct TlsBlock {
   ThreadState* state;
-  Frame* stack;           // state->stack (null with it): the fast paths find the frame without
-                          // waiting for the load of `state`
+  Frame* stack; // state->stack (null with it): the fast paths find the frame without waiting for
+                // the load of `state`
+  // The thread's enter gate, which instrumented code reads too, as autospan_thread_gate_v2
+  // (abi.h): a symbol of its own at this member's address (thread_state.cpp). Nonzero sends enter
+  // off the fast path, and instrumented automatic sites do not call at all. Only this thread (and
+  // signal handlers on it) writes it.
+  std::uint8_t gate;
   std::uint8_t exit_gate; // exit: nonzero -> slow path (exception in flight)
   std::uint8_t dead;      // the thread is past its TLS destructors: record nothing more
-  std::uint8_t pad[6];
+  std::uint8_t pad[5];
 };
+// offsetof(TlsBlock, gate), as the assembler alias spells it (thread_state.cpp).
+#define AUTOSPAN_TLS_GATE_OFFSET 16
+static_assert(offsetof(TlsBlock, gate) == AUTOSPAN_TLS_GATE_OFFSET, "TlsBlock layout");
 
 // __thread, not thread_local: a POD with constant initialisation needs no TLS wrapper call, and
 // initial-exec makes each access one %fs-relative load.
 extern __thread TlsBlock t_tls __attribute__((tls_model("initial-exec")));
 
-// The thread's enter gate, which instrumented code reads too (abi.h, autospan_thread_gate_v2):
-// nonzero sends enter off the fast path, and instrumented automatic sites do not call at all.
-// Only this thread (and signal handlers on it) writes it.
-extern __thread std::uint8_t t_gate __asm__("autospan_thread_gate_v2")
-    __attribute__((tls_model("initial-exec")));
 enum : std::uint8_t {
   kTlsBusy = 1u << 0,     // inside the runtime: instrumented calls from here are not traced
   kTlsSuppress = 1u << 1, // inside a sampled-out trace

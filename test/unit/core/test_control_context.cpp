@@ -53,7 +53,7 @@ TEST_CASE("AUTOSPAN_REQUIRE_PARENT: outside an explicit trace nothing is recorde
   ctxapp::work();
   CHECK(take_spans().empty());
   // The thread is marked outside: enters return at the TLS gate check, as in a sampled-out trace.
-  CHECK(ai::t_gate == ai::kTlsOutside);
+  CHECK(ai::t_tls.gate == ai::kTlsOutside);
   static autospan_site site = {
       "ctxapp::direct", "ctxapp::direct", __FILE__, __LINE__, AUTOSPAN_SITE_AUTO, 0u, 0u};
   void* token = autospan_enter_v1(&site);
@@ -63,7 +63,7 @@ TEST_CASE("AUTOSPAN_REQUIRE_PARENT: outside an explicit trace nothing is recorde
   configure();
   // Switched off: the next call clears the stale mark and is traced.
   ctxapp::work();
-  CHECK(ai::t_gate == 0);
+  CHECK(ai::t_tls.gate == 0);
   CHECK(take_spans().size() == 2);
 }
 

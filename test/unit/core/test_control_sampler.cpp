@@ -146,7 +146,7 @@ TEST_CASE("keep only traces whose root has priority=high", "[control][sampler]")
     smp::work();
     // Inside the dropped trace the thread is suppressed: instrumented calls take the disabled
     // path, and manual spans record nothing either.
-    CHECK((autospan::internal::t_gate & autospan::internal::kTlsSuppress) != 0);
+    CHECK((autospan::internal::t_tls.gate & autospan::internal::kTlsSuppress) != 0);
     autospan::Span child("child of low");
     CHECK_FALSE(child.is_recording());
   }
