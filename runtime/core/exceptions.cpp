@@ -48,7 +48,7 @@ void note_throw(void* object, const std::type_info* type, std::uintptr_t cfa) no
   t_throw.type = type;
   t_throw.object = object;
   t_throw.ticks = now_ticks();
-  t_throw.depth = t->depth;
+  t_throw.depth = t_tls.depth;
   t_throw.uncaught_before = uncaught;
   t_tls.exit_gate = 1;
 }
@@ -64,7 +64,7 @@ void note_catch(std::uintptr_t cfa) noexcept {
 
 void unwound_below(std::uintptr_t cfa) noexcept {
   ThreadState* t = t_tls.state;
-  if (t == nullptr || t->depth == 0 || t_tls.exit_gate == 0)
+  if (t == nullptr || t_tls.depth == 0 || t_tls.exit_gate == 0)
     return;
   end_unwound_frames(t, 0, cfa, t_throw.lowest_cfa);
 }

@@ -93,7 +93,7 @@ void emit_frame(ThreadState* t, std::uint32_t i, std::uint64_t end, std::uint16_
 // A sampled-out root: push it (its exit clears the suppression) and trace nothing below it.
 void* enter_suppressing_root(ThreadState* t, autospan_site* site, std::uintptr_t cfa) noexcept {
   Frame& f = t->stack[0];
-  t->depth = 1;
+  t_tls.depth = 1;
   f.site = site;
   f.flags = kind_of(site) | kFrameSuppress;
   f.cfa = cfa;
@@ -147,12 +147,12 @@ __attribute__((noinline)) void* enter_general(autospan_site* site, std::uintptr_
     if (t == nullptr)
       return nullptr;
   }
-  std::uint32_t d = t->depth;
+  std::uint32_t d = t_tls.depth;
   if (d == 0 && outside_explicit_trace(site))
     return nullptr; // AUTOSPAN_REQUIRE_PARENT: the thread stays outside until a trace starts
   if (d >= kStackCapacity) {
     t->dropped_overflow.fetch_add(1, std::memory_order_relaxed);
-    t->depth = d + 1;
+    t_tls.depth = d + 1;
     return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
   }
   Frame& f = t->stack[d];
@@ -165,7 +165,7 @@ __attribute__((noinline)) void* enter_general(autospan_site* site, std::uintptr_
                    : 0;
   if (d == 0 && g_hot.root_slow.load(std::memory_order_relaxed) && !root_is_sampled(t, f))
     return enter_suppressing_root(t, site, cfa);
-  t->depth = d + 1;
+  t_tls.depth = d + 1;
   f.start = now_ticks();
   return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
 }
@@ -178,19 +178,19 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
   // nest under a frame whose fate is already decided: it is not traced.
   BusyScope busy;
   std::uint32_t index = static_cast<std::uint32_t>(token - 1);
-  if (index >= t->depth)
+  if (index >= t_tls.depth)
     return; // already popped by a resynchronisation
-  if (index + 1 < t->depth) {
+  if (index + 1 < t_tls.depth) {
     // Frames above this one that unwinding left without an exit of their own (no landing pad)
     // end as their exits would have (ERROR with the exception in flight); what is left above
     // them (exits skipped by longjmp, exit(), -fno-exceptions code) ends unfinished.
     if (std::uncaught_exceptions() > 0)
       end_unwound_frames(t, index + 1, 0, 0);
-    if (index + 1 < t->depth)
+    if (index + 1 < t_tls.depth)
       end_frames_above(t, index + 1, now);
   }
   if (index >= kStackCapacity) {
-    t->depth = index;
+    t_tls.depth = index;
     return;
   }
   Frame& f = t->stack[index];
@@ -204,11 +204,11 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
 
   if (f.flags & kFrameSuppress) {
     t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
-    t->depth = index;
+    t_tls.depth = index;
     return;
   }
   if (kind != kFrameAuto && kind != kFrameScope) {
-    t->depth = index; // manual Span / context frames end through their own objects
+    t_tls.depth = index; // manual Span / context frames end through their own objects
     return;
   }
 
@@ -273,7 +273,7 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
     r.span_id = child_ticks;
     push_record(t, r);
   }
-  t->depth = index;
+  t_tls.depth = index;
 }
 
 // The ring slot a few kept spans ahead: the export thread read it last, so its line is in the
@@ -349,7 +349,7 @@ __attribute__((noinline)) void exit_keep_general(ThreadState* t, std::uintptr_t 
   r.payload = nullptr;
   ring_publish(t, h);
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  t->depth = i;
+  t_tls.depth = i;
 }
 
 // The commonest kept span, a child of a kept parent with ids in the same trace, without a call:
@@ -399,7 +399,7 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
   r.payload = nullptr;
   const std::uint64_t end = ring_publish_head(t, h);
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  t->depth = i;
+  t_tls.depth = i;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   t_tls.gate = gate;
   // After the pop, as a tail call: a call before it would make this function save registers.
@@ -416,23 +416,23 @@ __attribute__((noinline)) void exit_late_keep(ThreadState* t, std::uintptr_t tok
   BusyScope busy;
   const std::uint32_t i = static_cast<std::uint32_t>(token - 1);
   const Frame& f = t->stack[i];
-  if (t->depth != i || f.start != start || !(f.flags & kFrameKeep) ||
+  if (t_tls.depth != i || f.start != start || !(f.flags & kFrameKeep) ||
       (f.flags & kFrameKindMask) != kFrameAuto)
     return;
-  t->depth = i + 1;
+  t_tls.depth = i + 1;
   emit_frame(t, i, now, 0, nullptr);
-  t->depth = i;
+  t_tls.depth = i;
 }
 
 } // namespace
 
 void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now,
                       const ExceptionInfo* error) noexcept {
-  std::uint32_t d = t->depth;
+  std::uint32_t d = t_tls.depth;
   while (d > depth) {
     --d;
     if (d >= kStackCapacity) {
-      t->depth = d;
+      t_tls.depth = d;
       continue;
     }
     Frame& f = t->stack[d];
@@ -453,7 +453,7 @@ void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now,
     // Span and context frames belong to objects that may still be alive (a Span moved out of
     // its scope): they only lose their place on the stack.
     f.child_ticks = 0;
-    t->depth = d;
+    t_tls.depth = d;
   }
 }
 
@@ -465,12 +465,12 @@ bool runtime_unwinds(const Frame& f) noexcept {
 void end_unwound_frames(ThreadState* t, std::uint32_t keep, std::uintptr_t below,
                         std::uintptr_t lowest) noexcept {
   std::uint64_t now = 0;
-  while (t->depth > keep) {
-    const std::uint32_t top = t->depth - 1;
+  while (t_tls.depth > keep) {
+    const std::uint32_t top = t_tls.depth - 1;
     if (top >= kStackCapacity) {
       if (below != 0)
         return; // unrecorded frames: where they are is unknown
-      t->depth = top;
+      t_tls.depth = top;
       continue;
     }
     const Frame& f = t->stack[top];
@@ -518,25 +518,25 @@ void make_kept(ThreadState* t, std::uint32_t i) noexcept {
 
 std::uint32_t push_frame(ThreadState* t, const Frame& f) noexcept {
   BusyScope busy; // a signal handler between the copy and the depth store would take the slot
-  std::uint32_t d = t->depth;
+  std::uint32_t d = t_tls.depth;
   if (d >= kStackCapacity)
     return kNoParentIndex;
   t->stack[d] = f;
-  t->depth = d + 1;
+  t_tls.depth = d + 1;
   note_pushed_frame(t, d, f);
   return d;
 }
 
 void pop_frame(ThreadState* t, std::uint32_t index, std::uint64_t now) noexcept {
   BusyScope busy;
-  if (index >= t->depth)
+  if (index >= t_tls.depth)
     return;
-  if (index + 1 < t->depth)
+  if (index + 1 < t_tls.depth)
     end_frames_above(t, index + 1, now);
   if (t->stack[index].flags & kFrameSuppress)
     t_tls.gate &= static_cast<std::uint8_t>(~kTlsSuppress);
   t->stack[index].child_ticks = 0;
-  t->depth = index;
+  t_tls.depth = index;
 }
 
 ThreadState* current_thread_state() noexcept {
@@ -549,7 +549,7 @@ ThreadState* current_thread_state() noexcept {
 
 void end_open_frames_at_exit() noexcept {
   ThreadState* t = t_tls.state;
-  if (t != nullptr && t->depth > 0)
+  if (t != nullptr && t_tls.depth > 0)
     end_frames_above(t, 0, now_ticks());
 }
 
@@ -677,7 +677,7 @@ extern "C" void* autospan_enter_impl(autospan_site* site, std::uintptr_t cfa) no
   }
   if (__builtin_expect(t == nullptr, 0))
     return ai::enter_general(site, cfa); // the thread's first call
-  std::uint32_t d = t->depth;
+  std::uint32_t d = t_tls.depth;
   // One unsigned compare covers both "root" (d == 0 wraps) and "stack full".
   if (__builtin_expect(d - 1 >= ai::kStackCapacity - 1, 0)) {
     if (d != 0 || g_hot.root_slow.load(std::memory_order_relaxed))
@@ -685,7 +685,7 @@ extern "C" void* autospan_enter_impl(autospan_site* site, std::uintptr_t cfa) no
   }
   // Publish the depth before filling the frame: a signal handler that runs instrumented code
   // between the two then uses the next slot instead of overwriting this one.
-  t->depth = d + 1;
+  t_tls.depth = d + 1;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   ai::Frame& f = t_tls.stack[d];
   f.site = site;
@@ -709,7 +709,7 @@ __attribute__((always_inline)) inline void exit_token_at(std::uintptr_t tok,
                                                          std::uint64_t now) noexcept {
   namespace ai = autospan::internal;
   ai::ThreadState* t = t_tls.state;
-  if (__builtin_expect(t == nullptr || tok != t->depth || t_tls.exit_gate != 0 ||
+  if (__builtin_expect(t == nullptr || tok != t_tls.depth || t_tls.exit_gate != 0 ||
                            g_hot.exit_mode.load(std::memory_order_relaxed) != 0 ||
                            tok > ai::kStackCapacity,
                        0))
@@ -720,7 +720,7 @@ __attribute__((always_inline)) inline void exit_token_at(std::uintptr_t tok,
     const std::uint64_t start = f.start;
     if (now - start < g_hot.min_ticks.load(std::memory_order_relaxed)) {
       std::atomic_signal_fence(std::memory_order_seq_cst);
-      t->depth = static_cast<std::uint32_t>(tok - 1);
+      t_tls.depth = static_cast<std::uint32_t>(tok - 1);
       std::atomic_signal_fence(std::memory_order_seq_cst);
       // A signal handler between the check and the pop may have kept this frame (see
       // exit_late_keep); one load of a line already in L1.
@@ -769,7 +769,7 @@ extern "C" AUTOSPAN_ABI_EXPORT void autospan_unwound_v2(void* token) noexcept {
   namespace ai = autospan::internal;
   const auto tok = reinterpret_cast<std::uintptr_t>(token);
   ai::ThreadState* t = t_tls.state;
-  if (tok == 0 || t == nullptr || tok >= t->depth)
+  if (tok == 0 || t == nullptr || tok >= t_tls.depth)
     return;
   ai::end_unwound_frames(t, static_cast<std::uint32_t>(tok), 0, 0);
 }
@@ -783,14 +783,14 @@ extern "C" AUTOSPAN_ABI_EXPORT void autospan_unwound_below_v2(void) noexcept {
 
 extern "C" AUTOSPAN_ABI_EXPORT void* autospan_unwind_mark_v2(void) noexcept {
   const autospan::internal::ThreadState* t = t_tls.state;
-  return reinterpret_cast<void*>(std::uintptr_t{t != nullptr ? t->depth : 0} + 1);
+  return reinterpret_cast<void*>(std::uintptr_t{t != nullptr ? t_tls.depth : 0} + 1);
 }
 
 extern "C" AUTOSPAN_ABI_EXPORT void autospan_unwind_to_v2(void* mark) noexcept {
   namespace ai = autospan::internal;
   const auto m = reinterpret_cast<std::uintptr_t>(mark);
   ai::ThreadState* t = t_tls.state;
-  if (m == 0 || t == nullptr || m - 1 >= t->depth)
+  if (m == 0 || t == nullptr || m - 1 >= t_tls.depth)
     return;
   ai::end_unwound_frames(t, static_cast<std::uint32_t>(m - 1), 0, 0);
 }

@@ -29,12 +29,12 @@ void note_setjmp(const void* env) noexcept {
     return;
   for (JumpTarget& j : t->jumps)
     if (j.env == env) {
-      j.depth = t->depth;
+      j.depth = t_tls.depth;
       return;
     }
   JumpTarget& j = t->jumps[t->jump_next++ % kJumpTargets];
   j.env = env;
-  j.depth = t->depth;
+  j.depth = t_tls.depth;
 }
 
 void note_longjmp(const void* env) noexcept {
@@ -46,7 +46,7 @@ void note_longjmp(const void* env) noexcept {
   for (JumpTarget& j : t->jumps) {
     if (j.env != env)
       continue;
-    if (j.depth < t->depth)
+    if (j.depth < t_tls.depth)
       end_frames_above(t, j.depth, now_ticks());
     return;
   }

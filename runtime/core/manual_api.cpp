@@ -92,8 +92,8 @@ struct Current {
 
 Current current_span(ThreadState* t) {
   Current c;
-  if (t != nullptr && t->depth > 0) {
-    std::uint32_t i = std::min(t->depth, kStackCapacity) - 1;
+  if (t != nullptr && t_tls.depth > 0) {
+    std::uint32_t i = std::min(t_tls.depth, kStackCapacity) - 1;
     Frame& f = t->stack[i];
     std::uint32_t kind = f.flags & kFrameKindMask;
     if (kind == kFrameAuto || kind == kFrameScope) {
@@ -440,7 +440,7 @@ ContextScope::~ContextScope() {
   auto* t = static_cast<ThreadState*>(thread_);
   if (t == nullptr || t != t_tls.state)
     return;
-  if (index_ < t->depth && (t->stack[index_].flags & kFrameKindMask) == kFrameContext)
+  if (index_ < t_tls.depth && (t->stack[index_].flags & kFrameKindMask) == kFrameContext)
     pop_frame(t, index_, now_ticks());
   if (saved_suppress_)
     t_tls.gate |= kTlsSuppress;
@@ -665,7 +665,7 @@ void Span::end() noexcept {
   state_->ended = true;
   std::uint64_t end = now_ticks();
   ThreadState* t = state_->thread;
-  if (t != nullptr && t == t_tls.state && state_->index < t->depth &&
+  if (t != nullptr && t == t_tls.state && state_->index < t_tls.depth &&
       t->stack[state_->index].extra == state_ &&
       (t->stack[state_->index].flags & kFrameKindMask) == kFrameSpan)
     pop_frame(t, state_->index, end);

@@ -364,7 +364,7 @@ std::terminate_handler g_previous_terminate = nullptr;
       describe_exception(type, object, info);
       have_exception = true;
     }
-    if (ThreadState* t = t_tls.state; t != nullptr && t->depth > 0)
+    if (ThreadState* t = t_tls.state; t != nullptr && t_tls.depth > 0)
       end_frames_above(t, 0, now_ticks(), have_exception ? &info : nullptr);
     if (BatchWorker* w = worker()) {
       w->shutdown(config().shutdown_timeout);
@@ -406,8 +406,8 @@ void fork_prepare() {
   // Spans open in the forking thread are parents of whatever the child records: give them ids
   // now so both processes agree, and make sure the parent emits them.
   ThreadState* t = t_tls.state;
-  if (t != nullptr && t->depth > 0) {
-    std::uint32_t top = std::min(t->depth, kStackCapacity) - 1;
+  if (t != nullptr && t_tls.depth > 0) {
+    std::uint32_t top = std::min(t_tls.depth, kStackCapacity) - 1;
     BusyScope busy;
     make_kept(t, top);
     t->stack[top].flags |= kFrameKeep;

@@ -19,7 +19,7 @@
 namespace autospan::internal {
 
 __thread TlsBlock t_tls
-    __attribute__((tls_model("initial-exec"), used)) = {nullptr, nullptr, 0, 0, 0, {}};
+    __attribute__((tls_model("initial-exec"), used)) = {nullptr, nullptr, 0, 0, 0, 0, 0};
 
 // autospan_thread_gate_v2 is t_tls.gate under its ABI name: a TLS symbol at that offset in the
 // block, so that the runtime reaches the gate, the state and the frames through one GOT entry.
@@ -46,7 +46,7 @@ void on_thread_exit(void* p) {
   auto* t = static_cast<ThreadState*>(p);
   if (t == nullptr || t_tls.state != t)
     return;
-  if (t->depth > 0) {
+  if (t_tls.depth > 0) {
     // pthread_exit() or cancellation inside instrumented code: its forced unwinding runs
     // landing pads, but the plugin leaves none just to end a span. The frames end here, unfinished.
     BusyScope busy;
@@ -307,7 +307,7 @@ void registry_after_fork_child() noexcept {
     self->rng.seed();
     self->generation = fork_generation();
     // Spans open across fork() are emitted by the parent; children opened here refer to them.
-    for (std::uint32_t i = 0; i < self->depth && i < kStackCapacity; ++i)
+    for (std::uint32_t i = 0; i < t_tls.depth && i < kStackCapacity; ++i)
       self->stack[i].flags |= kFrameInherited;
     g_registry_head = self;
   }

@@ -131,7 +131,8 @@ constexpr std::uint32_t kJumpTargets = 8;
 
 struct ThreadState {
   // --- owning thread ---
-  std::uint32_t depth = 0; // may exceed kStackCapacity (frames beyond it are not recorded)
+  // The shadow stack's depth is t_tls.depth: only the owning thread reads it, and from TLS the fast
+  // paths reach it without loading this state first.
   std::uint32_t ring_mask = 0;
   Frame* stack = nullptr;
   Record* ring = nullptr; // allocated on the first record
@@ -173,6 +174,10 @@ struct TlsBlock {
   ThreadState* state;
   Frame* stack; // state->stack (null with it): the fast paths find the frame without waiting for
                 // the load of `state`
+  // The depth of this thread's shadow stack (the state's, kept here: enter and exit read it
+  // without loading the state first). May exceed kStackCapacity (frames beyond it are not
+  // recorded).
+  std::uint32_t depth;
   // The thread's enter gate, which instrumented code reads too, as autospan_thread_gate_v2
   // (abi.h): a symbol of its own at this member's address (thread_state.cpp). Nonzero sends enter
   // off the fast path, and instrumented automatic sites do not call at all. Only this thread (and
@@ -180,10 +185,10 @@ struct TlsBlock {
   std::uint8_t gate;
   std::uint8_t exit_gate; // exit: nonzero -> slow path (exception in flight)
   std::uint8_t dead;      // the thread is past its TLS destructors: record nothing more
-  std::uint8_t pad[5];
+  std::uint8_t pad;
 };
 // offsetof(TlsBlock, gate), as the assembler alias spells it (thread_state.cpp).
-#define AUTOSPAN_TLS_GATE_OFFSET 16
+#define AUTOSPAN_TLS_GATE_OFFSET 20
 static_assert(offsetof(TlsBlock, gate) == AUTOSPAN_TLS_GATE_OFFSET, "TlsBlock layout");
 
 // __thread, not thread_local: a POD with constant initialisation needs no TLS wrapper call, and

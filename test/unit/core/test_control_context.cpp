@@ -59,7 +59,7 @@ TEST_CASE("AUTOSPAN_REQUIRE_PARENT: outside an explicit trace nothing is recorde
   void* token = autospan_enter_v1(&site);
   CHECK(token == nullptr);
   autospan_exit_v1(&token);
-  CHECK(ai::t_tls.state->depth == 0);
+  CHECK(ai::t_tls.depth == 0);
   configure();
   // Switched off: the next call clears the stale mark and is traced.
   ctxapp::work();
