@@ -1,14 +1,14 @@
 // autospan_enter_v1 / autospan_exit_v1: the code every instrumented call runs.
 //
-// Enter: a global flag check, one TLS load, a push onto the shadow stack (three stores and one
-// clock read). Exit: one clock read, a compare against the minimum duration, and only for a kept
+// Enter: a global flag check, the thread's TLS block, a push onto the shadow stack (four stores
+// and one clock read). Exit: one clock read, a compare against the minimum duration, and only for a kept
 // span a 64-byte record into the thread's ring. Ids are assigned lazily at the first kept
 // descendant, so a dropped call never costs an id. Everything unusual (first call of a thread,
 // sampling of roots, an exception in flight, latch or summary mode, unbalanced exits) goes
 // through the general out-of-line paths below.
 //
-// The token returned by enter is the frame's 1-based depth. An exit whose token is below the
-// current depth proves that the frames above it were skipped (longjmp, exit(), an exception
+// The token returned by enter is the frame's address (token_of), which stands for its 1-based
+// depth. An exit whose token is below the current depth proves that the frames above it were skipped (longjmp, exit(), an exception
 // through -fno-exceptions code): they are ended there and marked unfinished.
 #include "clock.h"
 #include "runtime.h"
@@ -23,6 +23,16 @@ HotGlobals g_hot;
 namespace {
 
 constexpr std::uint32_t kNoParentIndex = ~0u;
+
+// Tokens (what enter returns and exit takes back) are frame addresses: the slot of the frame at
+// index d in the thread's frame array (for frames beyond kStackCapacity, where the slot would be;
+// never dereferenced). The exit then reads the frame straight from the token, without first
+// loading the array's address: the clock read of the next enter waits for that chain of loads.
+// Internally frames go by their 1-based depth, which a token converts to.
+inline void* token_of(std::uint32_t index) noexcept {
+  return reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(t_tls.stack) +
+                                 std::uintptr_t{index} * sizeof(Frame));
+}
 
 // autospan_site::id is written once by register_site (another thread, under its mutex) and read
 // here without a lock: an atomic load (a plain mov on x86).
@@ -99,7 +109,7 @@ void* enter_suppressing_root(ThreadState* t, autospan_site* site, std::uintptr_t
   f.cfa = cfa;
   f.start = now_ticks();
   t_tls.gate |= kTlsSuppress;
-  return reinterpret_cast<void*>(std::uintptr_t{1});
+  return token_of(0);
 }
 
 bool root_is_sampled(ThreadState* t, Frame& f) noexcept {
@@ -153,7 +163,7 @@ __attribute__((noinline)) void* enter_general(autospan_site* site, std::uintptr_
   if (d >= kStackCapacity) {
     t->dropped_overflow.fetch_add(1, std::memory_order_relaxed);
     t_tls.depth = d + 1;
-    return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
+    return token_of(d);
   }
   Frame& f = t->stack[d];
   f.site = site;
@@ -167,7 +177,7 @@ __attribute__((noinline)) void* enter_general(autospan_site* site, std::uintptr_
     return enter_suppressing_root(t, site, cfa);
   t_tls.depth = d + 1;
   f.start = now_ticks();
-  return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
+  return token_of(d);
 }
 
 __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token,
@@ -637,10 +647,9 @@ namespace {
 
 // The end of the fast enter without the TSC, as a tail call: the fast path then makes no call and
 // needs no stack frame.
-__attribute__((noinline)) void* enter_start_slow_clock(autospan::internal::Frame& f,
-                                                       std::uint32_t d) noexcept {
+__attribute__((noinline)) void* enter_start_slow_clock(autospan::internal::Frame& f) noexcept {
   f.start = autospan::internal::monotonic_ticks_slow();
-  return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
+  return &f;
 }
 
 } // namespace
@@ -693,11 +702,11 @@ extern "C" void* autospan_enter_impl(autospan_site* site, std::uintptr_t cfa) no
   f.cfa = cfa;
 #if AUTOSPAN_HAVE_TSC
   if (__builtin_expect(!ai::g_clock_uses_tsc, 0))
-    return enter_start_slow_clock(f, d);
+    return enter_start_slow_clock(f);
   f.start = __rdtsc();
-  return reinterpret_cast<void*>(static_cast<std::uintptr_t>(d) + 1);
+  return &f;
 #else
-  return enter_start_slow_clock(f, d);
+  return enter_start_slow_clock(f);
 #endif
 }
 
@@ -705,16 +714,19 @@ namespace {
 
 // The exit of every ABI version after the clock read; always inlined so that each exported entry
 // is a single function.
-__attribute__((always_inline)) inline void exit_token_at(std::uintptr_t tok,
+__attribute__((always_inline)) inline void exit_token_at(std::uintptr_t token,
                                                          std::uint64_t now) noexcept {
   namespace ai = autospan::internal;
   ai::ThreadState* t = t_tls.state;
+  // The frame's 1-based depth (token_of). A token below the array wraps to a huge depth.
+  const std::uintptr_t tok =
+      (token - reinterpret_cast<std::uintptr_t>(t_tls.stack)) / sizeof(ai::Frame) + 1;
   if (__builtin_expect(t == nullptr || tok != t_tls.depth || t_tls.exit_gate != 0 ||
                            g_hot.exit_mode.load(std::memory_order_relaxed) != 0 ||
                            tok > ai::kStackCapacity,
                        0))
     return ai::exit_general(t, tok, now);
-  ai::Frame& f = t_tls.stack[tok - 1];
+  ai::Frame& f = *reinterpret_cast<ai::Frame*>(token);
   // The common drop: an auto frame without a kept descendant, shorter than the minimum.
   if (f.flags == ai::kFrameAuto) {
     const std::uint64_t start = f.start;
@@ -767,9 +779,14 @@ extern "C" AUTOSPAN_ABI_EXPORT void autospan_cleanup_v2(void** token) noexcept {
 // The plugin's landing pads (clang-plugin/unwind_pass.h): exits that unwinding skips.
 extern "C" AUTOSPAN_ABI_EXPORT void autospan_unwound_v2(void* token) noexcept {
   namespace ai = autospan::internal;
-  const auto tok = reinterpret_cast<std::uintptr_t>(token);
   ai::ThreadState* t = t_tls.state;
-  if (tok == 0 || t == nullptr || tok >= t_tls.depth)
+  if (token == nullptr || t == nullptr)
+    return;
+  const std::uintptr_t tok =
+      (reinterpret_cast<std::uintptr_t>(token) - reinterpret_cast<std::uintptr_t>(t_tls.stack)) /
+          sizeof(ai::Frame) +
+      1;
+  if (tok >= t_tls.depth)
     return;
   ai::end_unwound_frames(t, static_cast<std::uint32_t>(tok), 0, 0);
 }
