@@ -92,40 +92,54 @@ bool runtime_knows(const std::string& variable) {
   return ss.str().find(variable) != std::string::npos;
 }
 
-Measured measure(Context& ctx, const Scenario& s, const std::string& mode, long calls) {
+// One process of a scenario, added to what earlier processes of the same scenario measured.
+struct Accumulated {
   Measured m;
-  std::vector<double> medians;
-  for (int p = 0; p < ctx.sizes.processes; ++p) {
-    std::vector<std::string> argv = {
-        ctx.variants.at(s.variant), "--mode=" + mode, "--n=" + std::to_string(calls),
-        "--reps=" + std::to_string(ctx.sizes.reps), "--burst=" + std::to_string(kBurst)};
-    if (s.drain)
-      argv.push_back("--sleep-us=" + std::to_string(kDrainSleepUs));
-    argv.insert(argv.end(), s.args.begin(), s.args.end());
-    ProcessResult r = run_checked(ctx, s.label, argv, s.env);
-    auto kv = parse_key_values(r.out);
-    const char* key = mode == "busy" ? "busy_ns" : "tiny_ns";
-    double v = number(kv, key);
-    if (r.exit_code != 0 || v < 0) {
-      if (r.exit_code == 0)
-        ctx.fail(s.label + ": no " + key + " in the output");
-      continue;
-    }
-    medians.push_back(v);
-    double mn = number(kv, std::string(key) + "_min");
-    if (m.min < 0 || mn < m.min)
-      m.min = mn;
-    double plain = number(kv, "floor_plain_ns"), two = number(kv, "floor_rdtsc2_ns");
-    if (plain > 0 && two > 0)
-      m.floor_overheads.push_back(two - plain);
-    for (int t = 0; kv.count("thread" + std::to_string(t) + "_ns"); ++t)
-      m.per_thread.push_back(number(kv, "thread" + std::to_string(t) + "_ns"));
-    m.maxrss_kb = std::max(m.maxrss_kb, static_cast<long>(number(kv, "maxrss_kb", 0)));
-    m.dropped += dropped_from_stderr(r.err);
+  std::vector<double> medians; // per process
+};
+
+void measure_process(Context& ctx, const Scenario& s, const std::string& mode, long calls,
+                     Accumulated& a) {
+  Measured& m = a.m;
+  std::vector<std::string> argv = {
+      ctx.variants.at(s.variant), "--mode=" + mode, "--n=" + std::to_string(calls),
+      "--reps=" + std::to_string(ctx.sizes.reps), "--burst=" + std::to_string(kBurst)};
+  if (s.drain)
+    argv.push_back("--sleep-us=" + std::to_string(kDrainSleepUs));
+  argv.insert(argv.end(), s.args.begin(), s.args.end());
+  ProcessResult r = run_checked(ctx, s.label, argv, s.env);
+  auto kv = parse_key_values(r.out);
+  const char* key = mode == "busy" ? "busy_ns" : "tiny_ns";
+  double v = number(kv, key);
+  if (r.exit_code != 0 || v < 0) {
+    if (r.exit_code == 0)
+      ctx.fail(s.label + ": no " + key + " in the output");
+    return;
   }
-  if (!medians.empty())
-    m.ns = median(medians);
-  return m;
+  a.medians.push_back(v);
+  double mn = number(kv, std::string(key) + "_min");
+  if (m.min < 0 || mn < m.min)
+    m.min = mn;
+  double plain = number(kv, "floor_plain_ns"), two = number(kv, "floor_rdtsc2_ns");
+  if (plain > 0 && two > 0)
+    m.floor_overheads.push_back(two - plain);
+  for (int t = 0; kv.count("thread" + std::to_string(t) + "_ns"); ++t)
+    m.per_thread.push_back(number(kv, "thread" + std::to_string(t) + "_ns"));
+  m.maxrss_kb = std::max(m.maxrss_kb, static_cast<long>(number(kv, "maxrss_kb", 0)));
+  m.dropped += dropped_from_stderr(r.err);
+}
+
+Measured finish(Accumulated& a) {
+  if (!a.medians.empty())
+    a.m.ns = median(a.medians);
+  return a.m;
+}
+
+Measured measure(Context& ctx, const Scenario& s, const std::string& mode, long calls) {
+  Accumulated a;
+  for (int p = 0; p < ctx.sizes.processes; ++p)
+    measure_process(ctx, s, mode, calls, a);
+  return finish(a);
 }
 
 std::string dropped_cell(const Scenario& s, const Measured& m) {
@@ -189,10 +203,27 @@ void run_hot_suite(Context& ctx) {
         {"xray", "XRay, patched, rdtsc tracer handler", {}, {"--xray=record"}, false, false});
   }
 
+  // Processes go round the rows (row 1 process 1, row 2 process 1, ..., row 1 process 2, ...),
+  // after one unmeasured warm-up process: what the machine does for a minute then weighs on every
+  // row alike, not on whichever row ran in it (the first rows used to pay for a machine still
+  // busy from the build).
+  if (!rows.empty()) {
+    Accumulated warm_up;
+    ctx.progress("hot path: warm-up");
+    measure_process(ctx, rows[0], "calls", z.calls, warm_up);
+  }
+  std::vector<Accumulated> accumulated(rows.size());
+  for (int p = 0; p < z.processes; ++p) {
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const Scenario& s = rows[i];
+      ctx.progress("hot path: " + s.label + " (process " + std::to_string(p + 1) + " of " +
+                   std::to_string(z.processes) + ")");
+      measure_process(ctx, s, "calls", s.drain ? z.kept_calls : z.calls, accumulated[i]);
+    }
+  }
   std::vector<Measured> results;
-  for (const auto& s : rows) {
-    ctx.progress("hot path: " + s.label);
-    results.push_back(measure(ctx, s, "calls", s.drain ? z.kept_calls : z.calls));
+  for (auto& a : accumulated) {
+    results.push_back(finish(a));
     floors.insert(floors.end(), results.back().floor_overheads.begin(),
                   results.back().floor_overheads.end());
   }
@@ -217,7 +248,8 @@ void run_hot_suite(Context& ctx) {
   }
   ctx.section("Hot path: one call of a tiny function (entry + exit), one thread",
               t.render() + "\nThread CPU time per call, median of " + std::to_string(z.reps) +
-                  " repetitions x " + std::to_string(z.processes) + " process(es), " +
+                  " repetitions x " + std::to_string(z.processes) +
+                  " process(es) (one process of each row in turn, after an unmeasured warm-up), " +
                   std::to_string(z.calls) + " calls each (" + std::to_string(z.kept_calls) +
                   " for the rows timed in bursts). \"÷ clock floor\" is the overhead divided by "
                   "the cost of two rdtsc reads added to the same tiny function. Kept-span rows "
