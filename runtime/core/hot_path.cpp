@@ -1,15 +1,16 @@
 // autospan_enter_v1 / autospan_exit_v1: the code every instrumented call runs.
 //
 // Enter: a global flag check, the thread's TLS block, a push onto the shadow stack (four stores
-// and one clock read). Exit: one clock read, a compare against the minimum duration, and only for a kept
-// span a 64-byte record into the thread's ring. Ids are assigned lazily at the first kept
+// and one clock read). Exit: one clock read, a compare against the minimum duration, and only for a
+// kept span a 64-byte record into the thread's ring. Ids are assigned lazily at the first kept
 // descendant, so a dropped call never costs an id. Everything unusual (first call of a thread,
 // sampling of roots, an exception in flight, latch or summary mode, unbalanced exits) goes
 // through the general out-of-line paths below.
 //
 // The token returned by enter is the frame's address (token_of), which stands for its 1-based
-// depth. An exit whose token is below the current depth proves that the frames above it were skipped (longjmp, exit(), an exception
-// through -fno-exceptions code): they are ended there and marked unfinished.
+// depth. An exit whose token is below the current depth proves that the frames above it were
+// skipped (longjmp, exit(), an exception through -fno-exceptions code): they are ended there and
+// marked unfinished.
 #include "clock.h"
 #include "runtime.h"
 #include "runtime_control.h"
@@ -32,6 +33,11 @@ constexpr std::uint32_t kNoParentIndex = ~0u;
 inline void* token_of(std::uint32_t index) noexcept {
   return reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(t_tls.stack) +
                                  std::uintptr_t{index} * sizeof(Frame));
+}
+// The 1-based depth a non-null token stands for. One from below the array (not this thread's)
+// wraps to a depth no thread has.
+inline std::uintptr_t depth_of(std::uintptr_t token) noexcept {
+  return (token - reinterpret_cast<std::uintptr_t>(t_tls.stack)) / sizeof(Frame) + 1;
 }
 
 // autospan_site::id is written once by register_site (another thread, under its mutex) and read
@@ -718,9 +724,7 @@ __attribute__((always_inline)) inline void exit_token_at(std::uintptr_t token,
                                                          std::uint64_t now) noexcept {
   namespace ai = autospan::internal;
   ai::ThreadState* t = t_tls.state;
-  // The frame's 1-based depth (token_of). A token below the array wraps to a huge depth.
-  const std::uintptr_t tok =
-      (token - reinterpret_cast<std::uintptr_t>(t_tls.stack)) / sizeof(ai::Frame) + 1;
+  const std::uintptr_t tok = ai::depth_of(token);
   if (__builtin_expect(t == nullptr || tok != t_tls.depth || t_tls.exit_gate != 0 ||
                            g_hot.exit_mode.load(std::memory_order_relaxed) != 0 ||
                            tok > ai::kStackCapacity,
@@ -782,10 +786,7 @@ extern "C" AUTOSPAN_ABI_EXPORT void autospan_unwound_v2(void* token) noexcept {
   ai::ThreadState* t = t_tls.state;
   if (token == nullptr || t == nullptr)
     return;
-  const std::uintptr_t tok =
-      (reinterpret_cast<std::uintptr_t>(token) - reinterpret_cast<std::uintptr_t>(t_tls.stack)) /
-          sizeof(ai::Frame) +
-      1;
+  const std::uintptr_t tok = ai::depth_of(reinterpret_cast<std::uintptr_t>(token));
   if (tok >= t_tls.depth)
     return;
   ai::end_unwound_frames(t, static_cast<std::uint32_t>(tok), 0, 0);
