@@ -23,6 +23,9 @@ __thread TlsBlock t_tls
 
 // autospan_thread_gate_v2 is t_tls.gate under its ABI name: a TLS symbol at that offset in the
 // block, so that the runtime reaches the gate, the state and the frames through one GOT entry.
+#if !defined(__ELF__)
+#error "autospan_thread_gate_v2 is an ELF TLS alias here: other object formats need another way"
+#endif
 #define AUTOSPAN_STR2(x) #x
 #define AUTOSPAN_STR(x) AUTOSPAN_STR2(x)
 asm(".globl autospan_thread_gate_v2\n"
