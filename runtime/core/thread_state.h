@@ -174,7 +174,8 @@ struct ThreadState {
 };
 // What a kept span writes (the ring's indices and the id generator) fills the state's first
 // cache line exactly.
-static_assert(offsetof(ThreadState, rng) + sizeof(IdRng) <= 64, "ThreadState hot line");
+static_assert(alignof(ThreadState) == 64 && offsetof(ThreadState, rng) + sizeof(IdRng) <= 64,
+              "ThreadState hot line");
 
 // Per-thread word block in initial-exec TLS: the hot path reads it with one %fs-relative load (and,
 // in the shared library, one load of its offset from the GOT for the whole block).
