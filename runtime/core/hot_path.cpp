@@ -1,4 +1,5 @@
-// autospan_enter_v1 / autospan_exit_v1: the code every instrumented call runs.
+// autospan_enter_v2 / autospan_exit_v2 (and the v1 entries kept for older objects): the code
+// every instrumented call runs.
 //
 // Enter: a global flag check, the thread's TLS block, a push onto the shadow stack (four stores
 // and one clock read). Exit: one clock read, a compare against the minimum duration, and only for a

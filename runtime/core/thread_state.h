@@ -172,8 +172,8 @@ struct ThreadState {
   alignas(64) std::atomic<std::uint64_t> tail{0};
   void* worker_baggage = nullptr; // BaggageSnapshot* current for this thread's records
 };
-// What a kept span writes (the ring's indices and the id generator) fills the state's first
-// cache line exactly.
+// What a kept span writes (the ring's indices and the id generator) fits in the state's first
+// cache line.
 static_assert(alignof(ThreadState) == 64 && offsetof(ThreadState, rng) + sizeof(IdRng) <= 64,
               "ThreadState hot line");
 
