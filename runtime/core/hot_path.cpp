@@ -653,52 +653,20 @@ extern "C" AUTOSPAN_ABI_EXPORT void* autospan_enter_v1(autospan_site* site) noex
 namespace {
 
 // The end of the fast enter without the TSC, as a tail call: the fast path then makes no call and
-// needs no stack frame.
+// needs no stack frame. The empty asm hides that the result is the argument: knowing it, the
+// compiler keeps the frame's address in a callee-saved register across this call instead, and
+// the fast path pays a push and a pop for it.
 __attribute__((noinline)) void* enter_start_slow_clock(autospan::internal::Frame& f) noexcept {
   f.start = autospan::internal::monotonic_ticks_slow();
-  return &f;
+  void* token = &f;
+  asm("" : "+r"(token));
+  return token;
 }
 
-} // namespace
-
-extern "C" void* autospan_enter_impl(autospan_site* site, std::uintptr_t cfa) noexcept {
+// The enter's last step: the frame at depth d, and the clock.
+__attribute__((always_inline)) inline void* enter_push(autospan_site* site, std::uintptr_t cfa,
+                                                       std::uint32_t d) noexcept {
   namespace ai = autospan::internal;
-  if (__builtin_expect(g_hot.gate.load(std::memory_order_relaxed) != ai::kGateFast, 0)) {
-    if (g_hot.gate.load(std::memory_order_relaxed) == ai::kGateDisabled) {
-      // Disabled for good: no gate ever reopens once closed. This thread's automatic and manual
-      // sites stop calling (t_tls.gate is its own, so no race even under TSan), and so do objects
-      // built against the first form of version 2 (the process-wide byte).
-      ai::t_tls.gate |= ai::kTlsDisabled;
-#if !defined(AUTOSPAN_DETAIL_TSAN)
-      __atomic_store_n(&autospan_disabled_v2, 1, __ATOMIC_RELAXED);
-#endif
-      return nullptr;
-    }
-    // AUTOSPAN_FILTER keeps the gate off kGateFast: a site resolved off returns here, one
-    // resolved on continues on the fast path.
-    ai::FilterHot filter = ai::filter_hot(site);
-    if (filter == ai::FilterHot::off)
-      return nullptr;
-    if (filter == ai::FilterHot::general)
-      return ai::enter_general(site, cfa);
-  }
-  ai::ThreadState* t = t_tls.state;
-  const std::uint8_t tls_gate = t_tls.gate;
-  if (__builtin_expect(tls_gate != 0, 0)) {
-    // Inside a sampled-out trace or inside the runtime: enter_general would answer NULL too (only
-    // a thread that is just outside a required parent has something to decide there).
-    if (tls_gate != ai::kTlsOutside)
-      return nullptr;
-    return ai::enter_general(site, cfa);
-  }
-  if (__builtin_expect(t == nullptr, 0))
-    return ai::enter_general(site, cfa); // the thread's first call
-  std::uint32_t d = t_tls.depth;
-  // One unsigned compare covers both "root" (d == 0 wraps) and "stack full".
-  if (__builtin_expect(d - 1 >= ai::kStackCapacity - 1, 0)) {
-    if (d != 0 || g_hot.root_slow.load(std::memory_order_relaxed))
-      return ai::enter_general(site, cfa);
-  }
   // Publish the depth before filling the frame: a signal handler that runs instrumented code
   // between the two then uses the next slot instead of overwriting this one.
   t_tls.depth = d + 1;
@@ -715,6 +683,72 @@ extern "C" void* autospan_enter_impl(autospan_site* site, std::uintptr_t cfa) no
 #else
   return enter_start_slow_clock(f);
 #endif
+}
+
+// A root, or a full stack: out of line, so that the fast path runs without a taken branch.
+__attribute__((noinline)) void* enter_root_or_full(autospan_site* site, std::uintptr_t cfa,
+                                                   std::uint32_t d) noexcept {
+  namespace ai = autospan::internal;
+  if (d != 0 || g_hot.root_slow.load(std::memory_order_relaxed))
+    return ai::enter_general(site, cfa);
+  return enter_push(site, cfa, d);
+}
+
+// The enter once the process-wide gate is open for this site: the thread's gate, its first call,
+// the stack's depth, then the frame and the clock.
+__attribute__((always_inline)) inline void* enter_fast(autospan_site* site,
+                                                       std::uintptr_t cfa) noexcept {
+  namespace ai = autospan::internal;
+  ai::ThreadState* t = t_tls.state;
+  const std::uint8_t tls_gate = t_tls.gate;
+  if (__builtin_expect(tls_gate != 0, 0)) {
+    // Inside a sampled-out trace or inside the runtime: enter_general would answer NULL too (only
+    // a thread that is just outside a required parent has something to decide there).
+    if (tls_gate != ai::kTlsOutside)
+      return nullptr;
+    return ai::enter_general(site, cfa);
+  }
+  if (__builtin_expect(t == nullptr, 0))
+    return ai::enter_general(site, cfa); // the thread's first call
+  const std::uint32_t d = t_tls.depth;
+  // One unsigned compare covers both "root" (d == 0 wraps) and "stack full".
+  if (__builtin_expect(d - 1 >= ai::kStackCapacity - 1, 0))
+    return enter_root_or_full(site, cfa, d);
+  return enter_push(site, cfa, d);
+}
+
+// The process-wide gate is not kGateFast: disabled for good, or AUTOSPAN_FILTER decides per site.
+// Out of line and reached by a tail call, so that the fast path starts without a taken branch.
+__attribute__((noinline)) void* enter_gate_closed(autospan_site* site,
+                                                  std::uintptr_t cfa) noexcept {
+  namespace ai = autospan::internal;
+  if (g_hot.gate.load(std::memory_order_relaxed) == ai::kGateDisabled) {
+    // Disabled for good: no gate ever reopens once closed. This thread's automatic and manual
+    // sites stop calling (t_tls.gate is its own, so no race even under TSan), and so do objects
+    // built against the first form of version 2 (the process-wide byte).
+    ai::t_tls.gate |= ai::kTlsDisabled;
+#if !defined(AUTOSPAN_DETAIL_TSAN)
+    __atomic_store_n(&autospan_disabled_v2, 1, __ATOMIC_RELAXED);
+#endif
+    return nullptr;
+  }
+  // AUTOSPAN_FILTER keeps the gate off kGateFast: a site resolved off returns here, one resolved
+  // on continues on the fast path.
+  ai::FilterHot filter = ai::filter_hot(site);
+  if (filter == ai::FilterHot::off)
+    return nullptr;
+  if (filter == ai::FilterHot::general)
+    return ai::enter_general(site, cfa);
+  return enter_fast(site, cfa);
+}
+
+} // namespace
+
+extern "C" void* autospan_enter_impl(autospan_site* site, std::uintptr_t cfa) noexcept {
+  namespace ai = autospan::internal;
+  if (__builtin_expect(g_hot.gate.load(std::memory_order_relaxed) != ai::kGateFast, 0))
+    return enter_gate_closed(site, cfa);
+  return enter_fast(site, cfa);
 }
 
 namespace {
