@@ -80,7 +80,11 @@ static VarDecl* lookUpVariable(ASTContext& Ctx, llvm::StringRef Name) {
 }
 
 bool SiteInjector::lookUpDeclared(AbiDecls& Out) {
+  // Asked again for every instrumented function until <autospan/autospan.h> shows up (most
+  // translation units never include it): one lookup answers that.
   FunctionDecl* Enter = lookUpFunction(Ctx, EnterName);
+  if (!Enter)
+    return false;
   FunctionDecl* Exit = lookUpFunction(Ctx, ExitName);
   FunctionDecl* Cleanup = lookUpFunction(Ctx, CleanupName);
   VarDecl* ThreadGate = lookUpVariable(Ctx, ThreadGateName);
