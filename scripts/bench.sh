@@ -8,6 +8,8 @@
 #   scripts/bench.sh            full run (about 15-20 minutes on 2 cores)
 #   scripts/bench.sh --quick    fewer calls and repetitions (a few minutes)
 #   scripts/bench.sh --only=hot,export     some suites only (hot, callgrind, export, compile)
+#   scripts/bench.sh --only=compile-instructions   compile cost counted in instructions under
+#                               cachegrind (deterministic; opt-in, about 25 minutes)
 #
 # Environment: AUTOSPAN_BENCH_BUILD_DIR (default build-bench/), AUTOSPAN_JOBS (2),
 # AUTOSPAN_BENCH_OUTPUT (default <build dir>/bench-results.md).
@@ -25,7 +27,7 @@ for arg in "$@"; do
   case "$arg" in
     --quick | --smoke | --verbose | --only=*) ;;
     -h | --help)
-      sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -41,7 +42,7 @@ using TimeReport = std::map<std::pair<std::string, std::string>, double>;
 TimeReport parse_time_report(const std::string& text) {
   TimeReport out;
   std::istringstream in(text);
-  std::string line, section, previous;
+  std::string line, section;
   bool after_rule = false;
   while (std::getline(in, line)) {
     bool rule = line.rfind("===-", 0) == 0;
@@ -54,7 +55,6 @@ TimeReport parse_time_report(const std::string& text) {
     // "  12.6016 ( 98.2%)   1.0663 ( 98.5%)  13.6679 ( 98.2%)  99.0283 ( 99.2%)  Name"
     std::istringstream cols(line);
     double user, sys, both, wall;
-    std::string pct1, pct2, pct3, pct4;
     auto read_col = [&](double& v) {
       if (!(cols >> v))
         return false;
@@ -135,49 +135,75 @@ void measure_phases(Context& ctx, const std::string& subject, const std::string&
 
 constexpr const char* kCatchHeader = "/usr/include/catch2/catch.hpp";
 
-// Catch2's implementation TU, with and without the plugin selecting Catch::**.
-void run_real_code(Context& ctx) {
-  const std::string title = "Compile time: real code (Catch2 v2's implementation)";
+// A copy of Catch2's single header without its system_header pragma, and a TU compiling its
+// implementation, in a temporary directory.
+struct CatchTu {
+  std::string dir, sub, header, tu, obj;
+  long lines = 0;
+};
+
+// Writes the copy; false (with the section or failure recorded) when it cannot.
+bool write_catch_tu(Context& ctx, const std::string& title, CatchTu& c) {
   FILE* in = std::fopen(kCatchHeader, "r");
   if (in == nullptr) {
     ctx.section(title, std::string("Needs ") + kCatchHeader + " (Debian: catch2): skipped.\n");
-    return;
+    return false;
   }
   char dir_template[] = "/tmp/autospan-bench-catch-XXXXXX";
   const char* dir = mkdtemp(dir_template);
   if (dir == nullptr) {
     std::fclose(in);
     ctx.fail("compile: cannot create a temporary directory");
-    return;
+    return false;
   }
-  const std::string sub = std::string(dir) + "/catch2";
-  const std::string header = sub + "/catch.hpp";
-  const std::string tu = std::string(dir) + "/catch_main.cpp";
-  const std::string obj = std::string(dir) + "/catch_main.o";
-  mkdir(sub.c_str(), 0700);
-  FILE* out = std::fopen(header.c_str(), "w");
+  c.dir = dir;
+  c.sub = c.dir + "/catch2";
+  c.header = c.sub + "/catch.hpp";
+  c.tu = c.dir + "/catch_main.cpp";
+  c.obj = c.dir + "/catch_main.o";
+  mkdir(c.sub.c_str(), 0700);
+  FILE* out = std::fopen(c.header.c_str(), "w");
   char line[4096];
-  long lines = 0;
   while (out != nullptr && std::fgets(line, sizeof line, in) != nullptr) {
-    ++lines;
+    ++c.lines;
     if (std::strstr(line, "pragma clang system_header") == nullptr &&
         std::strstr(line, "pragma GCC system_header") == nullptr)
       std::fputs(line, out);
   }
   std::fclose(in);
-  FILE* main_file = std::fopen(tu.c_str(), "w");
+  FILE* main_file = std::fopen(c.tu.c_str(), "w");
   if (out == nullptr || main_file == nullptr) {
     if (out)
       std::fclose(out);
     if (main_file)
       std::fclose(main_file);
     ctx.fail("compile: cannot write the Catch2 copy");
-    return;
+    return false;
   }
   std::fclose(out);
   std::fputs("#define CATCH_CONFIG_MAIN\n#include \"catch2/catch.hpp\"\n", main_file);
   std::fclose(main_file);
+  return true;
+}
 
+void remove_catch_tu(const CatchTu& c) {
+  std::remove(c.header.c_str());
+  std::remove(c.tu.c_str());
+  std::remove(c.obj.c_str());
+  rmdir(c.sub.c_str());
+  rmdir(c.dir.c_str());
+}
+
+// Catch2's implementation TU, with and without the plugin selecting Catch::**.
+void run_real_code(Context& ctx) {
+  const std::string title = "Compile time: real code (Catch2 v2's implementation)";
+  CatchTu c;
+  if (!write_catch_tu(ctx, title, c))
+    return;
+  const std::string& dir = c.dir;
+  const std::string& tu = c.tu;
+  const std::string& obj = c.obj;
+  const long lines = c.lines;
   std::string plugin = std::string("-fplugin=") + kPluginPath;
   std::vector<Config> configs = {
       {"uninstrumented", {}},
@@ -191,11 +217,7 @@ void run_real_code(Context& ctx) {
            "plugin, selects Catch::** s", "ratio", "object size ratio"});
   measure_phases(ctx, "real large TU (Catch2)", "Catch::**", {"-I", dir}, tu, obj, configs, phases,
                  t);
-  std::remove(header.c_str());
-  std::remove(tu.c_str());
-  std::remove(obj.c_str());
-  rmdir(sub.c_str());
-  rmdir(dir);
+  remove_catch_tu(c);
   ctx.section(title, t.render() +
                          "\nCPU time (user + system) of one clang++ -std=c++17 process, "
                          "median of " +
@@ -205,7 +227,109 @@ void run_real_code(Context& ctx) {
                          " lines, its system_header pragma removed) with CATCH_CONFIG_MAIN.\n");
 }
 
+// Instructions the compiler executes (cachegrind's Ir total; clang++ runs its cc1 in process),
+// -1 on failure.
+double compile_instructions(Context& ctx, const std::string& what,
+                            const std::vector<std::string>& compile, const std::string& out) {
+  std::vector<std::string> argv = {kValgrindPath, "--tool=cachegrind", "--cache-sim=no",
+                                   "--cachegrind-out-file=" + out};
+  argv.insert(argv.end(), compile.begin(), compile.end());
+  ProcessResult r = run_checked(ctx, "cachegrind " + what, argv, {});
+  double ir = -1;
+  std::ifstream in(out);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("summary:", 0) == 0)
+      ir = std::strtod(line.c_str() + line.find(':') + 1, nullptr);
+  in.close();
+  std::remove(out.c_str());
+  return r.exit_code == 0 ? ir : -1;
+}
+
 } // namespace
+
+// The compile-time ratios counted in instructions: deterministic where CPU time on a shared host
+// varies by several percent from one compilation to the next. Catch2's implementation (the real
+// large TU of run_compile_suite) at -O0 and -O2; --smoke: the generated TU at -O0 (a harness
+// check). One compilation per configuration under valgrind's cachegrind: ~2 min at -O0 and ~6
+// min at -O2 each.
+void run_compile_instructions_suite(Context& ctx) {
+  const std::string title = "Compile time in instructions (cachegrind)";
+  if (kCompilerPath[0] == '\0' || kPluginPath[0] == '\0' || kValgrindPath[0] == '\0' ||
+      kObjcopyPath[0] == '\0') {
+    ctx.section(title, "Needs Clang, the plugin, valgrind and objcopy: skipped.\n");
+    return;
+  }
+  CatchTu c;
+  std::string subject = "real large TU (Catch2)", selection = "Catch::**";
+  std::vector<std::string> extra;
+  if (ctx.smoke) {
+    char dir_template[] = "/tmp/autospan-bench-tu-XXXXXX";
+    const char* dir = mkdtemp(dir_template);
+    if (dir == nullptr) {
+      ctx.fail("compile: cannot create a temporary directory");
+      return;
+    }
+    c.dir = dir;
+    c.tu = c.dir + "/large.cpp";
+    c.obj = c.dir + "/large.o";
+    run_checked(ctx, "autospan_bench_gen_tu",
+                {kGenTuPath, std::to_string(ctx.sizes.tu_functions), c.tu}, {});
+    subject = "generated TU";
+    selection = "big";
+  } else {
+    if (!write_catch_tu(ctx, title, c))
+      return;
+    extra = {"-I", c.dir};
+  }
+  // Valgrind 3.19 cannot read Clang 19's DWARF 5: the plugin is loaded from a copy without it.
+  const std::string plugin_copy = c.dir + "/autospan-plugin.so";
+  if (run_checked(ctx, "objcopy plugin", {kObjcopyPath, "--strip-debug", kPluginPath, plugin_copy},
+                  {})
+          .exit_code != 0) {
+    remove_catch_tu(c);
+    return;
+  }
+  const std::string plugin = "-fplugin=" + plugin_copy;
+  std::vector<Config> configs = {
+      {"uninstrumented", {}},
+      {"plugin, selects nothing", {plugin, "-fplugin-arg-autospan-namespace=nothing_here"}},
+      {"plugin, selects " + selection, {plugin, "-fplugin-arg-autospan-namespace=" + selection}}};
+  std::vector<std::string> levels = {"-O0", "-O2"};
+  if (ctx.smoke)
+    levels.pop_back();
+  Table t({"phase", "uninstrumented Ginstr", "plugin, selects nothing Ginstr", "ratio",
+           "plugin, selects " + selection + " Ginstr", "ratio"});
+  for (const std::string& level : levels) {
+    std::vector<double> ir;
+    for (const Config& cfg : configs) {
+      ctx.progress("cachegrind " + subject + ": " + level + ", " + cfg.label);
+      std::vector<std::string> argv = {kCompilerPath, "-std=c++17"};
+      argv.insert(argv.end(), extra.begin(), extra.end());
+      argv.insert(argv.end(), cfg.flags.begin(), cfg.flags.end());
+      argv.insert(argv.end(), {level, "-c", "-o", c.obj, c.tu});
+      ir.push_back(
+          compile_instructions(ctx, level + " " + cfg.label, argv, c.dir + "/cachegrind.out"));
+    }
+    auto ratio = [&](std::size_t i) { return ir[0] > 0 && ir[i] > 0 ? ir[i] / ir[0] : -1.0; };
+    t.add({level + " -c", fmt(ir[0] / 1e9, 3), fmt(ir[1] / 1e9, 3), fmt_ratio(ratio(1), 3),
+           fmt(ir[2] / 1e9, 3), fmt_ratio(ratio(2), 3)});
+    if (ratio(2) > 0 && !ctx.smoke)
+      ctx.targets.push_back(
+          {"compile instructions, " + subject + " at " + level + ", plugin selecting " + selection,
+           "<= 1.05x",
+           fmt_ratio(ratio(2), 3) + " (" + fmt(ir[0] / 1e9, 2) + " -> " + fmt(ir[2] / 1e9, 2) +
+               " G instructions)",
+           ratio(2) <= 1.05 ? "met" : "NOT met"});
+  }
+  std::remove(plugin_copy.c_str());
+  remove_catch_tu(c);
+  ctx.section(title, t.render() +
+                         "\nInstructions executed by one clang++ -std=c++17 process (the driver "
+                         "and its in-process cc1), counted by valgrind --tool=cachegrind "
+                         "--cache-sim=no; one compilation each, deterministic to within a few "
+                         "parts per million. A proxy for CPU time: it does not see cache misses, "
+                         "so CPU time can grow a little more than this.\n");
+}
 
 void run_compile_suite(Context& ctx) {
   if (kCompilerPath[0] == '\0' || kPluginPath[0] == '\0') {
@@ -273,8 +397,8 @@ void run_compile_suite(Context& ctx) {
   std::vector<std::pair<double, std::string>> grown;
   for (const auto& kv : reports[1])
     if (kv.first.first == kPasses && kv.first.second != "Total")
-      grown.push_back({kv.second - std::max(0.0, timer(reports[0], kPasses, kv.first.second)),
-                       kv.first.second});
+      grown.emplace_back(kv.second - std::max(0.0, timer(reports[0], kPasses, kv.first.second)),
+                         kv.first.second);
   std::sort(grown.rbegin(), grown.rend());
   std::string top;
   for (std::size_t i = 0; i < grown.size() && i < 6; ++i)

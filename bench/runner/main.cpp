@@ -2,7 +2,8 @@
 // with the scenario's environment, the OTLP sink, the compiler on a generated TU, and prints
 // Markdown tables (docs/performance.md is a copy of a run) ending with the issue targets.
 //
-//   autospan_bench [--quick | --smoke] [--only=hot,callgrind,export,compile] [--verbose]
+//   autospan_bench [--quick | --smoke] [--only=hot,callgrind,export,compile,compile-instructions]
+//   [--verbose]
 //
 // --quick: fewer calls and repetitions (a few minutes). --smoke: tiny counts, checks that the
 // harness works (processes succeed, outputs parse, no span lost silently); the exit status is 1
@@ -128,7 +129,7 @@ void print_machine(const Context& ctx, const char* mode) {
 
 [[noreturn]] void usage() {
   std::fprintf(stderr, "usage: autospan_bench [--quick | --smoke] "
-                       "[--only=hot,callgrind,export,compile] [--verbose]\n");
+                       "[--only=hot,callgrind,export,compile,compile-instructions] [--verbose]\n");
   std::exit(2);
 }
 
@@ -183,6 +184,9 @@ int main(int argc, char** argv) {
     run_export_suite(ctx);
   if (want("compile"))
     run_compile_suite(ctx);
+  // Opt-in (~25 min under valgrind): only when named.
+  if (only.count("compile-instructions") != 0)
+    run_compile_instructions_suite(ctx);
 
   Table t({"issue target", "target", "measured", "status"});
   for (const auto& r : ctx.targets)

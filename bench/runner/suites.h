@@ -1,4 +1,4 @@
-// The benchmark runner's shared state and its four suites.
+// The benchmark runner's shared state and its suites.
 #pragma once
 
 #include "process.h"
@@ -57,5 +57,6 @@ void run_hot_suite(Context& ctx);
 void run_callgrind_suite(Context& ctx);
 void run_export_suite(Context& ctx);
 void run_compile_suite(Context& ctx);
+void run_compile_instructions_suite(Context& ctx);
 
 } // namespace autospan_bench

@@ -54,11 +54,11 @@ std::string fmt(double v, int decimals) {
   return buf;
 }
 
-std::string fmt_ratio(double v) {
+std::string fmt_ratio(double v, int decimals) {
   if (std::isnan(v) || std::isinf(v))
     return "n/a";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2fx", v);
+  std::snprintf(buf, sizeof buf, "%.*fx", decimals, v);
   return buf;
 }
 

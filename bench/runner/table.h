@@ -22,7 +22,7 @@ private:
 
 // Number formatting for cells: fixed decimals; "n/a" for a negative (missing) value.
 std::string fmt(double v, int decimals = 1);
-std::string fmt_ratio(double v);                    // "1.23x"
+std::string fmt_ratio(double v, int decimals = 2);  // "1.23x"
 std::string fmt_signed(double v, int decimals = 1); // "+1.2"
 std::string fmt_count(double v);                    // 1234567 -> "1,234,567"
 
