@@ -27,7 +27,7 @@ for arg in "$@"; do
   case "$arg" in
     --quick | --smoke | --verbose | --only=*) ;;
     -h | --help)
-      sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
