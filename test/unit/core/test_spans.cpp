@@ -2,6 +2,7 @@
 // filter (never orphaning a kept child), unbalanced exits, exceptions, the pipeline id.
 #include "capture.h"
 #include "core/clock.h"
+#include "core/thread_state.h"
 
 #include <autospan/autospan.h>
 #include <catch2/catch.hpp>
@@ -28,6 +29,10 @@ int leaf(int x) {
 void slow_leaf() {
   AUTOSPAN_FUNCTION("app::slow_leaf");
   busy_for(std::chrono::microseconds(3000));
+}
+int recurse(int n) {
+  AUTOSPAN_FUNCTION("app::recurse");
+  return n == 0 ? 0 : 1 + recurse(n - 1);
 }
 int mid(int n) {
   AUTOSPAN_FUNCTION("app::mid");
@@ -240,6 +245,32 @@ TEST_CASE("a null token (nothing entered) exits as a no-op", "[spans][unbalanced
   void* token = nullptr;
   autospan_exit_v1(&token);
   CHECK(take_spans().empty());
+}
+
+TEST_CASE("calls nested deeper than the shadow stack are not recorded, and the stack stays "
+          "balanced",
+          "[spans][unbalanced]") {
+  // Every span is kept (no minimum); the ring holds them all.
+  configure({{"OTEL_BSP_MAX_QUEUE_SIZE", "8192"}});
+  constexpr int kCapacity = static_cast<int>(autospan::internal::kStackCapacity);
+  constexpr int kDepth = kCapacity + 100;
+  CHECK(app::recurse(kDepth - 1) == kDepth - 1);
+  app::leaf(1); // back at depth 0: a root of its own
+  auto spans = take_spans();
+  // The outermost frames, up to the capacity, are recorded; the 100 beyond it are not.
+  CHECK(count_spans(spans, "app::recurse") == static_cast<std::size_t>(kCapacity));
+  const SpanData* leaf = find_span(spans, "app::leaf");
+  REQUIRE(leaf);
+  CHECK(is_root(*leaf));
+  std::size_t roots = 0;
+  for (const auto& s : spans)
+    if (s.name == "app::recurse") {
+      if (is_root(s))
+        ++roots;
+      else
+        CHECK(s.trace_id != leaf->trace_id);
+    }
+  CHECK(roots == 1);
 }
 
 TEST_CASE("an exception leaving a function: status ERROR and an exception event",
