@@ -17,7 +17,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -235,13 +234,7 @@ double compile_instructions(Context& ctx, const std::string& what,
                                    "--cachegrind-out-file=" + out};
   argv.insert(argv.end(), compile.begin(), compile.end());
   ProcessResult r = run_checked(ctx, "cachegrind " + what, argv, {});
-  double ir = -1;
-  std::ifstream in(out);
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("summary:", 0) == 0)
-      ir = std::strtod(line.c_str() + line.find(':') + 1, nullptr);
-  in.close();
-  std::remove(out.c_str());
+  const double ir = valgrind_total(out);
   return r.exit_code == 0 ? ir : -1;
 }
 
@@ -281,11 +274,9 @@ void run_compile_instructions_suite(Context& ctx) {
       return;
     extra = {"-I", c.dir};
   }
-  // Valgrind 3.19 cannot read Clang 19's DWARF 5: the plugin is loaded from a copy without it.
+  // The plugin is loaded from a copy without debug info (stripped_copy).
   const std::string plugin_copy = c.dir + "/autospan-plugin.so";
-  if (run_checked(ctx, "objcopy plugin", {kObjcopyPath, "--strip-debug", kPluginPath, plugin_copy},
-                  {})
-          .exit_code != 0) {
+  if (!stripped_copy(ctx, kPluginPath, plugin_copy)) {
     remove_catch_tu(c);
     return;
   }

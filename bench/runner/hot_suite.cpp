@@ -404,13 +404,8 @@ void run_hot_suite(Context& ctx) {
 // --- callgrind ------------------------------------------------------------------------------
 namespace {
 
-// Valgrind 3.19 cannot read Clang 19's DWARF 5: callgrind runs copies without debug info (the
-// symbol table, which --toggle-collect needs, stays). The runtime's copy is found first through
-// LD_LIBRARY_PATH (the binaries use RUNPATH).
-bool stripped_copy(Context& ctx, const std::string& from, const std::string& to) {
-  return run_checked(ctx, "objcopy " + from, {kObjcopyPath, "--strip-debug", from, to}, {})
-             .exit_code == 0;
-}
+// Callgrind runs copies without debug info (stripped_copy); the runtime's copy is found first
+// through LD_LIBRARY_PATH (the binaries use RUNPATH).
 
 // Instructions collected inside benchapp::run_tiny, and the tiny calls made; -1 on failure.
 std::pair<double, double> callgrind_once(Context& ctx, const Scenario& s, const std::string& exe,
@@ -434,13 +429,7 @@ std::pair<double, double> callgrind_once(Context& ctx, const Scenario& s, const 
   if (s.drain)
     env["OTEL_BSP_MAX_QUEUE_SIZE"] = "262144";
   ProcessResult r = run_checked(ctx, "callgrind " + s.label, argv, env);
-  double ir = -1;
-  std::ifstream in(out);
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("totals:", 0) == 0 || line.rfind("summary:", 0) == 0)
-      ir = std::strtod(line.c_str() + line.find(':') + 1, nullptr);
-  in.close();
-  std::remove(out.c_str());
+  const double ir = valgrind_total(out);
   if (r.exit_code != 0)
     return {-1, -1};
   return {ir, number(parse_key_values(r.out), "tiny_calls")};

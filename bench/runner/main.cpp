@@ -73,6 +73,22 @@ ProcessResult run_checked(Context& ctx, const std::string& what,
   return r;
 }
 
+bool stripped_copy(Context& ctx, const std::string& from, const std::string& to) {
+  return run_checked(ctx, "objcopy " + from, {kObjcopyPath, "--strip-debug", from, to}, {})
+             .exit_code == 0;
+}
+
+double valgrind_total(const std::string& out_file) {
+  double ir = -1;
+  std::ifstream in(out_file);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("totals:", 0) == 0 || line.rfind("summary:", 0) == 0)
+      ir = std::strtod(line.c_str() + line.find(':') + 1, nullptr);
+  in.close();
+  std::remove(out_file.c_str());
+  return ir;
+}
+
 double median(std::vector<double> v) {
   if (v.empty())
     return -1;

@@ -52,6 +52,12 @@ long dropped_from_stderr(const std::string& err);
 ProcessResult run_checked(Context& ctx, const std::string& what,
                           const std::vector<std::string>& argv, const Env& env);
 double median(std::vector<double> v);
+// Valgrind 3.19 cannot read Clang 19's DWARF 5: valgrind runs copies of our binaries without debug
+// info (the symbol table stays). objcopy --strip-debug FROM TO; false (a failure recorded) if not.
+bool stripped_copy(Context& ctx, const std::string& from, const std::string& to);
+// The instruction total in a callgrind or cachegrind output file, which is then removed; -1 if
+// none.
+double valgrind_total(const std::string& out_file);
 
 void run_hot_suite(Context& ctx);
 void run_callgrind_suite(Context& ctx);
