@@ -9,6 +9,7 @@
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/IR/DebugInfoMetadata.h"
+#include "llvm/IR/Dominators.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
@@ -26,10 +27,6 @@ namespace {
 
 using namespace llvm;
 
-// The C++ exit helper site_injector.cpp synthesises (`__autospan_abi_v2::exit(void**)`, and its
-// precompiled-header twin `__autospan_abi_v2_pch::exit`), as the Itanium ABI mangles them.
-constexpr StringRef ExitHelperNames[] = {"_ZN17__autospan_abi_v24exitEPPv",
-                                         "_ZN21__autospan_abi_v2_pch4exitEPPv"};
 constexpr StringRef UnwoundName = "autospan_unwound_v2";
 constexpr StringRef MarkName = "autospan_unwind_mark_v2";
 constexpr StringRef UnwindToName = "autospan_unwind_to_v2";
@@ -136,23 +133,69 @@ void callUnwound(FunctionCallee Unwound, LandingPadInst* LP, Value* TokenSlot) {
     Call->setDebugLoc(DILocation::get(SP->getContext(), 0, 0, SP));
 }
 
+bool startsWithUnwound(const LandingPadInst& LP, FunctionCallee Unwound) {
+  const auto* Call = dyn_cast_or_null<CallInst>(LP.getNextNode());
+  return Call && Call->getCalledOperand() == Unwound.getCallee();
+}
+
+// The landing pads with a catch clause in an instrumented function, in the token's scope: the
+// handler runs in this function's frame, so the frames the exception left end first. The
+// runtime's __cxa_begin_catch hook ends frames by stack address, which cannot tell this frame from
+// instrumented code inlined into it (an inlined copy shares the stack frame); the token's depth
+// can. A pad that an invoke reaches before the token is set (a constructor's member initialisers
+// in a function-try-block) is left to the hook. Returns whether it changed F.
+bool endFramesAtCatches(Function& F, Value* TokenSlot, FunctionCallee Unwound) {
+  SmallVector<LandingPadInst*, 4> Catches;
+  for (BasicBlock& BB : F)
+    if (auto* LP = dyn_cast<LandingPadInst>(BB.getFirstNonPHI()))
+      for (unsigned I = 0, N = LP->getNumClauses(); I < N; ++I)
+        if (LP->isCatch(I)) {
+          Catches.push_back(LP);
+          break;
+        }
+  if (Catches.empty())
+    return false;
+  const StoreInst* Init = nullptr;
+  for (const User* U : TokenSlot->users())
+    if (const auto* St = dyn_cast<StoreInst>(U); St && St->getPointerOperand() == TokenSlot) {
+      if (Init != nullptr)
+        return false; // not the injected shape (one store): leave it to the hook
+      Init = St;
+    }
+  if (Init == nullptr)
+    return false;
+  DominatorTree DT(F);
+  bool Changed = false;
+  for (LandingPadInst* LP : Catches) {
+    bool AfterInit = true;
+    for (BasicBlock* Pred : predecessors(LP->getParent()))
+      AfterInit &= DT.dominates(Init, Pred->getTerminator());
+    if (AfterInit) {
+      callUnwound(Unwound, LP, TokenSlot);
+      Changed = true;
+    }
+  }
+  return Changed;
+}
+
 // An instrumented function: takes its unwinding exits off. Returns whether it changed.
 bool rewriteInstrumented(Function& F, ArrayRef<CallInst*> Exits, FunctionCallee Unwound) {
+  Value* TokenSlot = Exits.front()->getArgOperand(0);
+  const bool Caught = endFramesAtCatches(F, TokenSlot, Unwound);
   SmallVector<CallInst*, 4> Unwinding;
   for (CallInst* Exit : Exits)
     if (!reachesReturn(Exit->getParent()))
       Unwinding.push_back(Exit);
   if (Unwinding.empty())
-    return false;
-  Value* TokenSlot = Unwinding.front()->getArgOperand(0);
+    return Caught;
   SmallPtrSet<const BasicBlock*, 8> ExitBlocks;
   for (CallInst* Exit : Unwinding)
     ExitBlocks.insert(Exit->getParent());
   SmallVector<LandingPadInst*, 8> Pads;
   for (BasicBlock& BB : F)
-    if (auto* LP = dyn_cast<LandingPadInst>(BB.getFirstNonPHI()))
-      if (padReaches(&BB, ExitBlocks))
-        Pads.push_back(LP);
+    if (auto* LP = dyn_cast<LandingPadInst>(BB.getFirstNonPHI());
+        LP && !startsWithUnwound(*LP, Unwound) && padReaches(&BB, ExitBlocks))
+      Pads.push_back(LP);
   for (CallInst* Exit : Unwinding)
     Exit->eraseFromParent();
 

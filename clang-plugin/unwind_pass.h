@@ -1,4 +1,5 @@
-// The plugin's one LLVM IR step: exception exits become the runtime's job.
+// The plugin's first LLVM IR step: exception exits become the runtime's job (the second,
+// exit_test_pass.h, runs after it).
 //
 // The injected token's `cleanup` runs on every way out, unwinding included, so Clang gives every
 // instrumented function that calls anything that may throw a landing pad (and turns its calls
@@ -11,7 +12,10 @@
 //     handler: it only resumes) is removed too, and the calls that unwound to it become plain
 //     calls. A landing pad that still has work (destructors, catch clauses) starts with
 //     `autospan_unwound_v2(token)`: the runtime ends the frames above this one, which unwinding
-//     has left, before any destructor or handler of this function runs.
+//     has left, before any destructor or handler of this function runs. That includes handlers
+//     that catch everything (no way on to the exit), where instrumented code inlined into this
+//     function may have thrown; only pads reached before the token is set (a constructor's member
+//     initialisers in a function-try-block) are left to the runtime's __cxa_begin_catch hook.
 //   - A function that is not instrumented but calls (directly or not) one that is starts each of
 //     its landing pads that have work with a call that ends the frames unwinding left: with
 //     optimisation, where a catch clause is, `autospan_unwind_to_v2(mark)` with the depth
@@ -34,6 +38,12 @@ class CompilerInstance;
 }
 
 namespace autospan::plugin {
+
+// The C++ exit helper site_injector.cpp synthesises (`__autospan_abi_v2::exit(void**)`, and its
+// precompiled-header twin `__autospan_abi_v2_pch::exit`), as the Itanium ABI mangles them: the IR
+// steps find the injected exits by their calls.
+inline constexpr const char* ExitHelperNames[] = {"_ZN17__autospan_abi_v24exitEPPv",
+                                                  "_ZN21__autospan_abi_v2_pch4exitEPPv"};
 
 // True when this Clang can run the pass (the plugin then marks its sites
 // AUTOSPAN_SITE_RUNTIME_UNWINDS).

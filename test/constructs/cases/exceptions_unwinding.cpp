@@ -3,8 +3,9 @@
 // exception is caught, and nothing stays open to become the parent of later spans. Caught in an
 // instrumented function, in main (with instrumented code inlined into it at -O2), in a function
 // reached through a pointer (no landing pad of the plugin's at all: the runtime's
-// __cxa_begin_catch hook), with a destructor running during unwinding (in an instrumented function
-// and in one that is not), and rethrown.
+// __cxa_begin_catch hook), in an instrumented function by a catch-all handler from code inlined
+// into it, with a destructor running during unwinding (in an instrumented function and in one that
+// is not), and rethrown.
 #include <stdexcept>
 
 namespace app {
@@ -52,6 +53,23 @@ int rethrower(int v) { // expected-remark {{instrumented 'app::rethrower'}}
 
 int after() { return 7; } // expected-remark {{instrumented 'app::after'}}
 
+// Inlined into its catcher wherever it is called: the frame the exception leaves shares the
+// catcher's stack frame, so only the catcher's own token (not a stack address) tells them apart.
+[[gnu::always_inline]] inline int inlined_thrower(int v) { // expected-remark {{instrumented 'app::inlined_thrower'}}
+  if (v < 0)
+    throw std::runtime_error("inlined boom");
+  return v;
+}
+
+int inline_catcher(int v) { // expected-remark {{instrumented 'app::inline_catcher'}}
+  try {
+    return inlined_thrower(v) + 1;
+  } catch (...) { // every exception stops here: no path on to the end of the function
+    note(0);
+    return -3;
+  }
+}
+
 [[gnu::noinline]] int deep(int v) { return thrower(v) * 2; } // expected-remark {{instrumented 'app::deep'}}
 
 } // namespace app
@@ -94,6 +112,7 @@ int main() {
   } catch (const std::runtime_error&) {
   }
   result += app::after() == 7 ? 0 : 1;
+  result += app::inline_catcher(-1) == -3 ? 0 : 1;
   try {
     holder(-1);
     result += 1;
@@ -119,6 +138,9 @@ app::rethrower !error std::runtime_error: boom
   app::thrower !error std::runtime_error: boom
   app::note
 app::after
+app::inline_catcher
+  app::inlined_thrower !error std::runtime_error: inlined boom
+  app::note
 app::deep !error std::runtime_error: boom
   app::thrower !error std::runtime_error: boom
 app::Guard::~Guard

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // constructs.unwind_ir: compiles unwind_ir.cpp to LLVM IR with the plugin at -O0 and -O2 and
-// checks, function by function, what the plugin's IR step did with the exits on the unwinding
-// path (clang-plugin/unwind_pass.h): landing pads that only ended the span are gone, the ones
-// that stay tell the runtime first, callers that may inline instrumented code mark the depth.
+// checks, function by function, what the plugin's IR steps did with the exits: on the unwinding
+// path (clang-plugin/unwind_pass.h), landing pads that only ended the span are gone, the ones
+// that stay (handlers included) tell the runtime first, callers that may inline instrumented code
+// mark the depth; on the normal path (clang-plugin/exit_test_pass.h), every exit call that is
+// left is behind its null test again, with -O2 and with -O2 -flto=thin (where the step is off).
 //
 // usage: node check_unwind_ir.js COMPILER PLUGIN SOURCE INCLUDE_DIR
 'use strict';
@@ -59,6 +61,40 @@ function firstCall(pad) {
 
 const count = (text, re) => (text.match(re) || []).length;
 
+// Optimised IR: every call of autospan_exit_v2 that is left sits in a block that a branch on its
+// token's null test leads to (`%c = icmp ne ptr %t, null` / `br i1 %c, label %call_block, ...`,
+// or the `eq` form), the step's tag is gone, and the exit helper is inlined everywhere.
+function checkExitTests(what, fns) {
+  let exits = 0;
+  for (const [name, body] of Object.entries(fns)) {
+    // Blocks by label (the entry block has none).
+    const blocks = {};
+    let label = '';
+    for (const line of body.split('\n')) {
+      const m = /^([\w.]+):/.exec(line);
+      if (m) label = m[1];
+      blocks[label] = (blocks[label] || '') + line + '\n';
+    }
+    for (const [blockLabel, block] of Object.entries(blocks)) {
+      const call = /call void @autospan_exit_v2\(ptr [^%]*(%[\w.]+)\)/.exec(block);
+      if (!call) continue;
+      ++exits;
+      const guarded = Object.values(blocks).some((pred) => {
+        const cmp = /(%[\w.]+) = icmp (ne|eq) ptr (%[\w.]+), null\n/.exec(pred);
+        if (!cmp || cmp[3] !== call[1]) return false;
+        const br = new RegExp(`br i1 ${cmp[1].replace(/\./g, '\\.')}, label %([\\w.]+), label %([\\w.]+)`)
+          .exec(pred);
+        return br !== null && br[cmp[2] === 'ne' ? 1 : 2] === blockLabel;
+      });
+      check(guarded, `${what} ${name}: autospan_exit_v2(${call[1]}) only behind its null test`);
+    }
+    check(!/!autospan\.exit/.test(body), `${what} ${name}: no !autospan.exit tag left`);
+    check(!/call void @_ZN17__autospan_abi_v24exitEPPv/.test(body),
+      `${what} ${name}: the exit helper is inlined`);
+  }
+  check(exits >= 4, `${what}: exits found (${exits})`);
+}
+
 for (const level of ['-O0', '-O2']) {
   const ir = compile(level, []);
   const fns = functions(ir);
@@ -69,7 +105,7 @@ for (const level of ['-O0', '-O2']) {
 
   // Every site says that unwinding is the runtime's job (AUTOSPAN_SITE_RUNTIME_UNWINDS, 0x200).
   const sites = ir.match(/^@[\w.$]*__autospan_site = .*$/gm) || [];
-  check(sites.length === 3, `${level}: three sites (found ${sites.length})`);
+  check(sites.length === 4, `${level}: four sites (found ${sites.length})`);
   for (const s of sites) check(/i32 \d+, i32 512, i32 0, i32 0 \}/.test(s), `${level}: site flags in ${s}`);
 
   const plain = fns._ZN3app5plainEi || '';
@@ -93,6 +129,13 @@ for (const level of ['-O0', '-O2']) {
   check(catches.length >= 1 && catches.every((p) => firstCall(p) === 'autospan_unwound_v2'),
     `${at('app::catches')}: every landing pad starts with autospan_unwound_v2`);
 
+  const catchesAll = fns._ZN3app11catches_allEi || '';
+  const catchAllPads = landingPads(catchesAll);
+  check(catchAllPads.length >= 1 && firstCall(catchAllPads[0]) === 'autospan_unwound_v2',
+    `${at('app::catches_all')}: its catch-all landing pad starts with autospan_unwound_v2`);
+
+  if (level !== '-O0') checkExitTests(level, fns);
+
   const outside = fns._Z7outsidei || '';
   const outsidePads = landingPads(outside);
   if (level === '-O0') {
@@ -115,6 +158,10 @@ for (const level of ['-O0', '-O2']) {
     `${at('holder')}: its landing pad starts with autospan_unwound_below_v2`);
   check(!/autospan_unw/.test(fns._Z9unrelatedi || ''), `${at('unrelated')}: untouched`);
 }
+
+// Prepared for ThinLTO the step is off (the link-time optimiser would not restore the tests): the
+// exits keep the test the exit helper has.
+checkExitTests('-O2 -flto=thin', functions(compile('-O2', ['-flto=thin'])));
 
 if (failures) process.exit(1);
 console.log('unwind_ir: ok');

@@ -1,5 +1,6 @@
-// Input of constructs.unwind_ir (check_unwind_ir.js): what the plugin's IR step
-// (clang-plugin/unwind_pass.h) leaves of the exits on the unwinding path.
+// Input of constructs.unwind_ir (check_unwind_ir.js): what the plugin's IR steps leave of the exits
+// on the unwinding path (clang-plugin/unwind_pass.h) and of the exits' null tests
+// (clang-plugin/exit_test_pass.h).
 struct Obj {
   ~Obj();
 };
@@ -19,6 +20,16 @@ int catches(int x) {
     return g(x);
   } catch (int e) {
     return e;
+  }
+}
+// A handler for every exception: no way on to the unwinding exit, and still the landing pad
+// starts by ending the frames the exception left (code inlined here shares this frame, which the
+// runtime's __cxa_begin_catch hook cannot tell apart from it by stack address).
+int catches_all(int x) {
+  try {
+    return plain(x);
+  } catch (...) {
+    return -1;
   }
 }
 } // namespace app
