@@ -1,4 +1,5 @@
 // Registration of the `autospan` plugin: -fplugin=autospan-plugin.so -fplugin-arg-autospan-...
+#include "exit_test_pass.h"
 #include "instrumenting_consumer.h"
 #include "plugin_options.h"
 #include "unwind_pass.h"
@@ -55,6 +56,7 @@ protected:
 
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance& CI, llvm::StringRef) override {
     const bool RuntimeUnwinds = registerUnwindPass(CI);
+    registerExitTestPass(CI); // after the unwind pass, which finds exits by the helper's calls
     // This action dies right after this call: the consumer takes the options with it.
     return std::make_unique<InstrumentingConsumer>(std::move(*Options), CI.getDiagnostics(),
                                                    CI.getPreprocessor().getHeaderSearchInfo(),

@@ -12,7 +12,8 @@
 // where __autospan_abi_v2 (hidden) is synthesised once per translation unit: `enter`, out of line,
 // answers NULL for what the runtime would refuse at once and otherwise calls autospan_enter_v2
 // (abi.h: the thread gate and the filter tag), `exit` is an inline `if (*token)
-// autospan_exit_v2(*token);`. C: the enter tests inline, cleanup(autospan_cleanup_v2). -O0:
+// autospan_exit_v2(*token);` (optimised, exit_test_pass.h hides that test from the optimiser and
+// puts it back at the end). C: the enter tests inline, cleanup(autospan_cleanup_v2). -O0:
 // autospan_enter_v2 directly. The
 // descriptor is a constant-initialised static (no guard variable); the cleanup runs on every way
 // out, exception unwinding included (with Clang 17+, unwind_pass.h then takes it off the unwinding

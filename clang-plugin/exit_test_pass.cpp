@@ -1,0 +1,143 @@
+#include "exit_test_pass.h"
+
+#include "unwind_pass.h"
+
+#include "clang/Basic/Version.h"
+#include "clang/Frontend/CompilerInstance.h"
+
+#if CLANG_VERSION_MAJOR >= 17
+#include "clang/Basic/CodeGenOptions.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/Function.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/Metadata.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/PassManager.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
+#endif
+
+namespace autospan::plugin {
+
+#if CLANG_VERSION_MAJOR >= 17
+namespace {
+
+using namespace llvm;
+
+constexpr StringRef ExitName = "autospan_exit_v2";
+constexpr StringRef TagName = "autospan.exit";
+
+// The helper's own call of autospan_exit_v2 (its body: `if (*token) autospan_exit_v2(*token);`),
+// or null when the body is not that shape (then nothing is changed).
+CallInst* runtimeExitCall(Function& Helper) {
+  CallInst* Found = nullptr;
+  for (BasicBlock& BB : Helper)
+    for (Instruction& I : BB)
+      if (auto* Call = dyn_cast<CallInst>(&I)) {
+        const Function* Callee = Call->getCalledFunction();
+        if (Callee == nullptr || Callee->getName() != ExitName || Found != nullptr)
+          return nullptr;
+        Found = Call;
+      }
+  return Found;
+}
+
+// Start of the pipeline: `helper(&token)` becomes `autospan_exit_v2(token)`, tagged.
+class UnconditionalExits : public PassInfoMixin<UnconditionalExits> {
+public:
+  PreservedAnalyses run(Module& M, ModuleAnalysisManager&) {
+    bool Changed = false;
+    const unsigned Tag = M.getContext().getMDKindID(TagName);
+    for (const char* Name : ExitHelperNames) {
+      Function* Helper = M.getFunction(Name);
+      if (Helper == nullptr || Helper->isDeclaration())
+        continue;
+      CallInst* Inner = runtimeExitCall(*Helper);
+      if (Inner == nullptr)
+        continue;
+      SmallVector<CallInst*, 64> Calls;
+      for (User* U : Helper->users())
+        if (auto* Call = dyn_cast<CallInst>(U); Call && Call->getCalledFunction() == Helper)
+          Calls.push_back(Call);
+      for (CallInst* Call : Calls) {
+        IRBuilder<> B(Call);
+        LoadInst* Token = B.CreateLoad(B.getPtrTy(), Call->getArgOperand(0), "autospan.token");
+        CallInst* Exit = B.CreateCall(Inner->getFunctionType(), Inner->getCalledOperand(), {Token});
+        Exit->setCallingConv(Inner->getCallingConv());
+        Exit->setAttributes(Inner->getAttributes());
+        Exit->setDoesNotThrow();
+        Exit->setDebugLoc(Call->getDebugLoc());
+        Exit->setMetadata(Tag, MDNode::get(M.getContext(), {}));
+        Call->eraseFromParent();
+        Changed = true;
+      }
+    }
+    return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; }
+};
+
+// End of the optimisation pipeline: `if (token) autospan_exit_v2(token)` again.
+class RestoreExitTests : public PassInfoMixin<RestoreExitTests> {
+public:
+  PreservedAnalyses run(Module& M, ModuleAnalysisManager&) {
+    Function* Exit = M.getFunction(ExitName);
+    if (Exit == nullptr)
+      return PreservedAnalyses::all();
+    const unsigned Tag = M.getContext().getMDKindID(TagName);
+    SmallVector<CallInst*, 64> Calls;
+    for (User* U : Exit->users())
+      if (auto* Call = dyn_cast<CallInst>(U);
+          Call && Call->getCalledFunction() == Exit && Call->getMetadata(Tag) != nullptr)
+        Calls.push_back(Call);
+    for (CallInst* Call : Calls) {
+      Call->setMetadata(Tag, nullptr);
+      Value* Token = Call->getArgOperand(0);
+      if (isa<ConstantPointerNull>(Token)) {
+        Call->eraseFromParent();
+        continue;
+      }
+      IRBuilder<> B(Call);
+      Value* Live = B.CreateIsNotNull(Token, "autospan.live");
+      Instruction* Then = SplitBlockAndInsertIfThen(Live, Call, /*Unreachable=*/false);
+      cast<Instruction>(Live)->setDebugLoc(Call->getDebugLoc());
+      Then->getParent()->getTerminator()->setDebugLoc(Call->getDebugLoc());
+      Call->getParent()->getTerminator()->setDebugLoc(Call->getDebugLoc());
+      Call->moveBefore(Then);
+    }
+    return Calls.empty() ? PreservedAnalyses::all() : PreservedAnalyses::none();
+  }
+  static bool isRequired() { return true; }
+};
+
+} // namespace
+
+bool registerExitTestPass(clang::CompilerInstance& CI) {
+  const clang::LangOptions& LO = CI.getLangOpts();
+  clang::CodeGenOptions& CG = CI.getCodeGenOpts();
+  if (!LO.CPlusPlus || CG.OptimizationLevel == 0 || CG.PrepareForLTO || CG.PrepareForThinLTO)
+    return false;
+  CG.PassBuilderCallbacks.emplace_back([](PassBuilder& PB) {
+    PB.registerPipelineStartEPCallback([](ModulePassManager& MPM, OptimizationLevel Level) {
+      if (Level != OptimizationLevel::O0)
+        MPM.addPass(UnconditionalExits());
+    });
+    PB.registerOptimizerLastEPCallback([](ModulePassManager& MPM, OptimizationLevel Level) {
+      if (Level != OptimizationLevel::O0)
+        MPM.addPass(RestoreExitTests());
+    });
+  });
+  return true;
+}
+
+#else
+
+bool registerExitTestPass(clang::CompilerInstance&) {
+  return false;
+}
+
+#endif
+
+} // namespace autospan::plugin
