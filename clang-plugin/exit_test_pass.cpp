@@ -100,11 +100,12 @@ public:
         continue;
       }
       IRBuilder<> B(Call);
+      B.SetCurrentDebugLocation(Call->getDebugLoc());
       Value* Live = B.CreateIsNotNull(Token, "autospan.live");
+      BasicBlock* Head = Call->getParent();
       Instruction* Then = SplitBlockAndInsertIfThen(Live, Call, /*Unreachable=*/false);
-      cast<Instruction>(Live)->setDebugLoc(Call->getDebugLoc());
-      Then->getParent()->getTerminator()->setDebugLoc(Call->getDebugLoc());
-      Call->getParent()->getTerminator()->setDebugLoc(Call->getDebugLoc());
+      Head->getTerminator()->setDebugLoc(Call->getDebugLoc()); // the new conditional branch
+      Then->setDebugLoc(Call->getDebugLoc());
       Call->moveBefore(Then);
     }
     return Calls.empty() ? PreservedAnalyses::all() : PreservedAnalyses::none();
