@@ -133,9 +133,13 @@ void callUnwound(FunctionCallee Unwound, LandingPadInst* LP, Value* TokenSlot) {
     Call->setDebugLoc(DILocation::get(SP->getContext(), 0, 0, SP));
 }
 
-bool startsWithUnwound(const LandingPadInst& LP, FunctionCallee Unwound) {
-  const auto* Call = dyn_cast_or_null<CallInst>(LP.getNextNode());
-  return Call && Call->getCalledOperand() == Unwound.getCallee();
+// Whether Pad already calls autospan_unwound_v2 (endFramesAtCatches put it there).
+bool callsUnwound(const BasicBlock& Pad, FunctionCallee Unwound) {
+  for (const Instruction& I : Pad)
+    if (const auto* Call = dyn_cast<CallInst>(&I);
+        Call && Call->getCalledOperand() == Unwound.getCallee())
+      return true;
+  return false;
 }
 
 // The landing pads with a catch clause in an instrumented function, in the token's scope: the
@@ -194,7 +198,7 @@ bool rewriteInstrumented(Function& F, ArrayRef<CallInst*> Exits, FunctionCallee 
   SmallVector<LandingPadInst*, 8> Pads;
   for (BasicBlock& BB : F)
     if (auto* LP = dyn_cast<LandingPadInst>(BB.getFirstNonPHI());
-        LP && !startsWithUnwound(*LP, Unwound) && padReaches(&BB, ExitBlocks))
+        LP && !callsUnwound(BB, Unwound) && padReaches(&BB, ExitBlocks))
       Pads.push_back(LP);
   for (CallInst* Exit : Unwinding)
     Exit->eraseFromParent();

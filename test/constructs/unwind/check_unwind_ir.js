@@ -129,6 +129,13 @@ for (const level of ['-O0', '-O2']) {
   check(catches.length >= 1 && catches.every((p) => firstCall(p) === 'autospan_unwound_v2'),
     `${at('app::catches')}: every landing pad starts with autospan_unwound_v2`);
 
+  // A landing pad that is both a handler and on the way to the unwinding exit tells the runtime
+  // once.
+  for (const [name, body] of Object.entries(fns))
+    for (const pad of landingPads(body))
+      check(pad.filter((l) => /@autospan_unwound_v2\(/.test(l)).length <= 1,
+        `${at(name)}: at most one autospan_unwound_v2 per landing pad`);
+
   const catchesAll = fns._ZN3app11catches_allEi || '';
   const catchAllPads = landingPads(catchesAll);
   check(catchAllPads.length >= 1 && firstCall(catchAllPads[0]) === 'autospan_unwound_v2',
