@@ -55,8 +55,11 @@ protected:
   }
 
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance& CI, llvm::StringRef) override {
+    if (!Options)
+      return nullptr; // ParseArgs failed: the compiler has stopped with its diagnostics
     const bool RuntimeUnwinds = registerUnwindPass(CI);
-    registerExitTestPass(CI); // after the unwind pass, which finds exits by the helper's calls
+    // After the unwind pass, which finds exits by the helper's calls.
+    registerExitTestPass(CI, Options->InlineChecks);
     // This action dies right after this call: the consumer takes the options with it.
     return std::make_unique<InstrumentingConsumer>(std::move(*Options), CI.getDiagnostics(),
                                                    CI.getPreprocessor().getHeaderSearchInfo(),

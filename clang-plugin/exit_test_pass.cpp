@@ -17,6 +17,7 @@
 #include "llvm/IR/PassManager.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 #endif
 
 namespace autospan::plugin {
@@ -113,29 +114,81 @@ public:
   static bool isRequired() { return true; }
 };
 
+// End of the optimisation pipeline, with `inline-checks`: the entry helper inlined into every call
+// of it. Not earlier: in the optimiser every instrumented function, and every inlined copy of one,
+// would carry the tests through every pass. The helper's own call of the runtime is a guaranteed
+// tail call when the runtime unwinds (it records its caller's stack pointer); inlined, it is a
+// direct call from the instrumented function, which records the same.
+class InlineEnterTests : public PassInfoMixin<InlineEnterTests> {
+public:
+  PreservedAnalyses run(Module& M, ModuleAnalysisManager&) {
+    bool Changed = false;
+    for (const char* Name : EnterHelperNames) {
+      Function* Helper = M.getFunction(Name);
+      if (Helper == nullptr || Helper->isDeclaration())
+        continue;
+      SmallVector<CallInst*, 64> Calls;
+      for (User* U : Helper->users())
+        if (auto* Call = dyn_cast<CallInst>(U); Call && Call->getCalledFunction() == Helper)
+          Calls.push_back(Call);
+      for (CallInst* Call : Calls) {
+        InlineFunctionInfo IFI;
+        Changed |= InlineFunction(*Call, IFI).isSuccess();
+      }
+      if (Helper->use_empty() && Helper->isDiscardableIfUnused()) {
+        Helper->eraseFromParent();
+        Changed = true;
+      }
+    }
+    return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; }
+};
+
+void warnNoEffect(clang::CompilerInstance& CI, llvm::StringRef Why) {
+  clang::DiagnosticsEngine& Diags = CI.getDiagnostics();
+  const unsigned ID = Diags.getCustomDiagID(clang::DiagnosticsEngine::Warning,
+                                            "autospan: argument 'inline-checks' has no effect %0");
+  Diags.Report(ID) << Why;
+}
+
 } // namespace
 
-bool registerExitTestPass(clang::CompilerInstance& CI) {
+bool registerExitTestPass(clang::CompilerInstance& CI, bool InlineChecks) {
   const clang::LangOptions& LO = CI.getLangOpts();
   clang::CodeGenOptions& CG = CI.getCodeGenOpts();
+  if (InlineChecks && LO.CPlusPlus && CG.OptimizationLevel != 0 &&
+      (CG.PrepareForLTO || CG.PrepareForThinLTO))
+    warnNoEffect(CI, "with -flto (the link-time optimiser does not load the plugin)");
   if (!LO.CPlusPlus || CG.OptimizationLevel == 0 || CG.PrepareForLTO || CG.PrepareForThinLTO)
     return false;
-  CG.PassBuilderCallbacks.emplace_back([](PassBuilder& PB) {
+  CG.PassBuilderCallbacks.emplace_back([InlineChecks](PassBuilder& PB) {
     PB.registerPipelineStartEPCallback([](ModulePassManager& MPM, OptimizationLevel Level) {
       if (Level != OptimizationLevel::O0)
         MPM.addPass(UnconditionalExits());
     });
-    PB.registerOptimizerLastEPCallback([](ModulePassManager& MPM, OptimizationLevel Level) {
-      if (Level != OptimizationLevel::O0)
-        MPM.addPass(RestoreExitTests());
-    });
+    PB.registerOptimizerLastEPCallback(
+        [InlineChecks](ModulePassManager& MPM, OptimizationLevel Level) {
+          if (Level == OptimizationLevel::O0)
+            return;
+          if (InlineChecks)
+            MPM.addPass(InlineEnterTests());
+          MPM.addPass(RestoreExitTests());
+        });
   });
   return true;
 }
 
 #else
 
-bool registerExitTestPass(clang::CompilerInstance&) {
+bool registerExitTestPass(clang::CompilerInstance& CI, bool InlineChecks) {
+  if (InlineChecks && CI.getCodeGenOpts().OptimizationLevel != 0) {
+    clang::DiagnosticsEngine& Diags = CI.getDiagnostics();
+    const unsigned ID =
+        Diags.getCustomDiagID(clang::DiagnosticsEngine::Warning,
+                              "autospan: argument 'inline-checks' has no effect before Clang 17");
+    Diags.Report(ID);
+  }
   return false;
 }
 

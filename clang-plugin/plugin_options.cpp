@@ -18,7 +18,7 @@ std::string validArguments() {
           : Key == "filter-file"  ? "=PATH"
                                   : "=PATTERN") +
          ", ";
-  return S + "verbose, verbose=all";
+  return S + "inline-checks, verbose, verbose=all";
 }
 
 // Reads a filter file through the compiler's file manager so that errors point into it.
@@ -78,6 +78,13 @@ std::optional<PluginOptions> parsePluginOptions(CompilerInstance& CI,
         Options.Verbose = Verbosity::All;
       else
         Fail("invalid value '" + Value.str() + "' for 'verbose'", true);
+      continue;
+    }
+    if (Key == "inline-checks") {
+      if (HasValue)
+        Fail("argument 'inline-checks' takes no value", true);
+      else
+        Options.InlineChecks = true;
       continue;
     }
     if (!llvm::is_contained(selection::settingKeys(), Key)) {

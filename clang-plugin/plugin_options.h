@@ -1,7 +1,7 @@
 // The plugin's command line: -fplugin-arg-autospan-KEY[=VALUE].
 //
 // Selection settings (namespace, exclude, filter-file, min-statements) go to the shared
-// selection library; `verbose` and `verbose=all` are the plugin's own.
+// selection library; `inline-checks`, `verbose` and `verbose=all` are the plugin's own.
 #ifndef AUTOSPAN_PLUGIN_PLUGIN_OPTIONS_H
 #define AUTOSPAN_PLUGIN_PLUGIN_OPTIONS_H
 
@@ -26,6 +26,9 @@ enum class Verbosity {
 struct PluginOptions {
   selection::Config Selection;
   Verbosity Verbose = Verbosity::Quiet;
+  // `inline-checks`: the entry's tests (thread gate, filter tag) inlined into every instrumented
+  // function at the end of the optimiser (exit_test_pass.h): faster refused calls, longer compiles.
+  bool InlineChecks = false;
 };
 
 // Parses the arguments; reports each problem as a compiler error (filter files at file:line)

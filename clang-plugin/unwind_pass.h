@@ -44,6 +44,10 @@ namespace autospan::plugin {
 // steps find the injected exits by their calls.
 inline constexpr const char* ExitHelperNames[] = {"_ZN17__autospan_abi_v24exitEPPv",
                                                   "_ZN21__autospan_abi_v2_pch4exitEPPv"};
+// The entry helper (__autospan_abi_v2::enter), in the same two spellings.
+inline constexpr const char* EnterHelperNames[] = {
+    "_ZN17__autospan_abi_v25enterEP13autospan_site",
+    "_ZN21__autospan_abi_v2_pch5enterEP13autospan_site"};
 
 // True when this Clang can run the pass (the plugin then marks its sites
 // AUTOSPAN_SITE_RUNTIME_UNWINDS).

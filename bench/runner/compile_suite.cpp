@@ -284,12 +284,19 @@ void run_compile_instructions_suite(Context& ctx) {
   std::vector<Config> configs = {
       {"uninstrumented", {}},
       {"plugin, selects nothing", {plugin, "-fplugin-arg-autospan-namespace=nothing_here"}},
-      {"plugin, selects " + selection, {plugin, "-fplugin-arg-autospan-namespace=" + selection}}};
+      {"plugin, selects " + selection, {plugin, "-fplugin-arg-autospan-namespace=" + selection}},
+      // The opt-in that trades compile time for refused calls without a call (not a target).
+      {"the same, inline-checks",
+       {plugin, "-fplugin-arg-autospan-namespace=" + selection,
+        "-fplugin-arg-autospan-inline-checks"}}};
   std::vector<std::string> levels = {"-O0", "-O2"};
-  if (ctx.smoke)
+  if (ctx.smoke) {
     levels.pop_back();
+    configs.pop_back();
+  }
   Table t({"phase", "uninstrumented Ginstr", "plugin, selects nothing Ginstr", "ratio",
-           "plugin, selects " + selection + " Ginstr", "ratio"});
+           "plugin, selects " + selection + " Ginstr", "ratio", "the same, inline-checks Ginstr",
+           "ratio"});
   for (const std::string& level : levels) {
     std::vector<double> ir;
     for (const Config& cfg : configs) {
@@ -302,8 +309,10 @@ void run_compile_instructions_suite(Context& ctx) {
           compile_instructions(ctx, level + " " + cfg.label, argv, c.dir + "/cachegrind.out"));
     }
     auto ratio = [&](std::size_t i) { return ir[0] > 0 && ir[i] > 0 ? ir[i] / ir[0] : -1.0; };
+    const bool inl = ir.size() > 3;
     t.add({level + " -c", fmt(ir[0] / 1e9, 3), fmt(ir[1] / 1e9, 3), fmt_ratio(ratio(1), 3),
-           fmt(ir[2] / 1e9, 3), fmt_ratio(ratio(2), 3)});
+           fmt(ir[2] / 1e9, 3), fmt_ratio(ratio(2), 3), inl ? fmt(ir[3] / 1e9, 3) : "",
+           inl ? fmt_ratio(ratio(3), 3) : ""});
     if (ratio(2) > 0 && !ctx.smoke)
       ctx.targets.push_back(
           {"compile instructions, " + subject + " at " + level + ", plugin selecting " + selection,

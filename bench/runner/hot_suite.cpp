@@ -185,6 +185,8 @@ void run_hot_suite(Context& ctx) {
                     true});
   for (const auto& s : scenarios_for(ctx, "plugin_noplt", "plugin, -fno-plt"))
     rows.push_back(s);
+  for (const auto& s : scenarios_for(ctx, "plugin_inline", "plugin, inline-checks"))
+    rows.push_back(s);
   for (const auto& s : scenarios_for(ctx, "plugin_static", "plugin, static runtime"))
     rows.push_back(s);
   for (const auto& s : scenarios_for(ctx, "macro", "AUTOSPAN_FUNCTION() macro"))
@@ -275,6 +277,13 @@ void run_hot_suite(Context& ctx) {
   if (sampled > -1e299)
     ctx.targets.push_back({"sampled out, over uninstrumented", "<= 2 ns",
                            fmt_signed(sampled, 2) + " ns", status(sampled <= 2)});
+  // The same two with the plugin's inline-checks (an opt-in that costs compile time).
+  for (const char* what : {"disabled (OTEL_SDK_DISABLED=true)", "sampled out (always_off)"}) {
+    const double v = over_of(std::string("plugin, inline-checks: ") + what);
+    if (v > -1e299)
+      ctx.targets.push_back({std::string("inline-checks: ") + what + ", over uninstrumented",
+                             "<= 2 ns", fmt_signed(v, 2) + " ns", status(v <= 2)});
+  }
   if (filtered > -1e299 && floor > 0)
     ctx.targets.push_back(
         {"filtered, overhead / two-clock-read floor", "<= 1.3x",

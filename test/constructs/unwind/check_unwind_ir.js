@@ -59,6 +59,7 @@ function firstCall(pad) {
   return m ? m[1] : '';
 }
 
+const enterHelper = '_ZN17__autospan_abi_v25enterEP13autospan_site';
 const count = (text, re) => (text.match(re) || []).length;
 
 // Optimised IR: every call of autospan_exit_v2 that is left sits in a block that a branch on its
@@ -169,6 +170,24 @@ for (const level of ['-O0', '-O2']) {
 // Prepared for ThinLTO the step is off (the link-time optimiser would not restore the tests): the
 // exits keep the test the exit helper has.
 checkExitTests('-O2 -flto=thin', functions(compile('-O2', ['-flto=thin'])));
+
+// -fplugin-arg-autospan-inline-checks: the entry helper is inlined at the end of the pipeline.
+// The runtime is then called straight from the instrumented function (which it records as the
+// caller), behind the thread gate's test, and no call of the helper is left; the exits keep their
+// tests. Without the argument the helper stays (checked above).
+{
+  const what = '-O2 inline-checks';
+  const fns = functions(compile('-O2', ['-fplugin-arg-autospan-inline-checks']));
+  const outside = fns._Z7outsidei || '';
+  check(/call [^\n]*@autospan_enter_v2\(ptr [^\n]*@_ZZN3app5plainEiE15__autospan_site\)/.test(outside),
+    `${what} outside: calls autospan_enter_v2 itself for the inlined app::plain`);
+  check(/@llvm\.threadlocal\.address[^\n]*@autospan_thread_gate_v2/.test(outside),
+    `${what} outside: reads the thread gate`);
+  check(/@autospan_filter_off_v2/.test(outside), `${what} outside: reads the filter tag`);
+  check(!(enterHelper in fns) && !Object.values(fns).some((b) => b.includes(`@${enterHelper}(`)),
+    `${what}: no entry helper left`);
+  checkExitTests(what, fns);
+}
 
 if (failures) process.exit(1);
 console.log('unwind_ir: ok');
