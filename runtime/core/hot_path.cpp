@@ -53,11 +53,12 @@ inline std::uint32_t kind_of(const autospan_site* site) noexcept {
 
 void assign_ids(ThreadState* t, std::uint32_t i) noexcept {
   Frame& f = t->stack[i];
-  if (i > 0 && (t->stack[i - 1].trace_hi | t->stack[i - 1].trace_lo) != 0) {
-    const Frame& p = t->stack[i - 1];
+  const std::uint32_t pi = live_below(t->stack, i);
+  if (pi != kNoFrame && (t->stack[pi].trace_hi | t->stack[pi].trace_lo) != 0) {
+    const Frame& p = t->stack[pi];
     f.trace_hi = p.trace_hi;
     f.trace_lo = p.trace_lo;
-  } else if (i == 0 && config().env_context.valid()) {
+  } else if (pi == kNoFrame && config().env_context.valid()) {
     f.trace_hi = config().env_context.trace_hi;
     f.trace_lo = config().env_context.trace_lo;
   } else {
@@ -240,8 +241,9 @@ __attribute__((noinline)) void exit_general(ThreadState* t, std::uintptr_t token
   }
 
   if (mode & kExitSummary) {
-    if (index > 0)
-      t->stack[index - 1].child_ticks += duration;
+    const std::uint32_t pi = live_below(t->stack, index);
+    if (pi != kNoFrame)
+      t->stack[pi].child_ticks += duration;
   }
 
   bool keep;
@@ -322,8 +324,9 @@ __attribute__((noinline)) void exit_keep_general(ThreadState* t, std::uintptr_t 
     return exit_general(t, token, now);
   std::uint64_t parent_id;
   std::uint16_t flags = 0;
-  if (i > 0) {
-    Frame& p = t->stack[i - 1];
+  const std::uint32_t pi = live_below(t->stack, i);
+  if (pi != kNoFrame) {
+    Frame& p = t->stack[pi];
     if (!(f.flags & kFrameHasIds)) {
       if (__builtin_expect((p.flags & (kFrameHasIds | kFrameKeep)) == (kFrameHasIds | kFrameKeep) &&
                                (p.trace_hi | p.trace_lo) != 0,
@@ -343,9 +346,9 @@ __attribute__((noinline)) void exit_keep_general(ThreadState* t, std::uintptr_t 
       flags |= kRecParentRemote;
   } else {
     if (!(f.flags & kFrameHasIds))
-      assign_ids(t, 0);
+      assign_ids(t, i);
     bool remote = false;
-    parent_of(t, 0, parent_id, remote);
+    parent_of(t, i, parent_id, remote);
     if (remote)
       flags |= kRecParentRemote;
   }
@@ -398,10 +401,10 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
   // Not ring_reserve: its slow path was excluded above, and no handler records meanwhile.
   const std::uint64_t h = signal_atomic_fetch_inc(&t->head_local);
   prefetch_for_write(&t->ring[(h + 8) & t->ring_mask]);
-  f.trace_hi = p.trace_hi;
-  f.trace_lo = p.trace_lo;
-  f.span_id = t->rng.nonzero();
-  f.flags |= kFrameHasIds;
+  // The ids go into the record only: the frame is popped below and nothing reads a popped frame
+  // (a signal handler meanwhile is not traced, and the next enter marks the slot unborn before it
+  // publishes it).
+  const std::uint64_t span_id = t->rng.nonzero();
   Record& r = t->ring[h & t->ring_mask];
   r.type = RecordType::Span;
   r.reserved = 0;
@@ -409,10 +412,10 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
   r.site_id = site_id;
   r.start = f.start;
   r.end = now;
-  r.span_id = f.span_id;
+  r.span_id = span_id;
   r.parent_span_id = p.span_id;
-  r.trace_hi = f.trace_hi;
-  r.trace_lo = f.trace_lo;
+  r.trace_hi = p.trace_hi;
+  r.trace_lo = p.trace_lo;
   r.payload = nullptr;
   const std::uint64_t end = ring_publish_head(t, h);
   std::atomic_signal_fence(std::memory_order_seq_cst);
@@ -459,7 +462,7 @@ void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now,
     bool keep = (f.flags & kFrameKeep) || kind == kFrameScope || error != nullptr ||
                 now - f.start >= g_hot.min_ticks.load(std::memory_order_relaxed);
     if ((kind == kFrameAuto || kind == kFrameScope) && keep &&
-        !(f.flags & (kFrameInherited | kFrameSuppress))) {
+        !(f.flags & (kFrameInherited | kFrameSuppress | kFrameUnborn))) {
       ExceptionInfo* payload = nullptr;
       if (error != nullptr) {
         BusyScope busy;
@@ -475,7 +478,7 @@ void end_frames_above(ThreadState* t, std::uint32_t depth, std::uint64_t now,
 }
 
 bool runtime_unwinds(const Frame& f) noexcept {
-  return (f.flags & kFrameKindMask) == kFrameAuto &&
+  return (f.flags & (kFrameKindMask | kFrameUnborn)) == kFrameAuto &&
          (f.site->flags & AUTOSPAN_SITE_RUNTIME_UNWINDS) != 0;
 }
 
@@ -505,28 +508,35 @@ void end_unwound_frames(ThreadState* t, std::uint32_t keep, std::uintptr_t below
 
 void parent_of(const ThreadState* t, std::uint32_t i, std::uint64_t& span_id,
                bool& remote) noexcept {
-  if (i == 0) {
+  const std::uint32_t pi = live_below(t->stack, i);
+  if (pi == kNoFrame) {
     const ContextValue& env = config().env_context;
     span_id = env.valid() ? env.span_id : 0;
     remote = env.valid();
     return;
   }
-  const Frame& p = t->stack[i - 1];
+  const Frame& p = t->stack[pi];
   span_id = p.span_id;
   remote = (p.flags & kFrameRemote) != 0;
 }
 
 void make_kept(ThreadState* t, std::uint32_t i) noexcept {
   Frame* s = t->stack;
+  // Frames being entered (kFrameUnborn) are skipped: they are no one's parent.
   std::uint32_t first = i + 1; // lowest frame in [0, i] without ids
   for (std::uint32_t j = i + 1; j-- > 0;) {
+    if (s[j].flags & kFrameUnborn)
+      continue;
     if (s[j].flags & kFrameHasIds)
       break;
     first = j;
   }
   for (std::uint32_t m = first; m <= i; ++m)
-    assign_ids(t, m);
+    if (!(s[m].flags & kFrameUnborn))
+      assign_ids(t, m);
   for (std::uint32_t m = i; m-- > 0;) {
+    if (s[m].flags & kFrameUnborn)
+      continue;
     if (s[m].flags & kFrameKeep)
       break;
     s[m].flags |= kFrameKeep;
@@ -668,10 +678,15 @@ __attribute__((always_inline)) inline void* enter_push(autospan_site* site, std:
                                                        std::uint32_t d) noexcept {
   namespace ai = autospan::internal;
   // Publish the depth before filling the frame: a signal handler that runs instrumented code
-  // between the two then uses the next slot instead of overwriting this one.
+  // between the two then uses the next slot instead of overwriting this one. Until the frame's
+  // flags are written, the slot holds its previous occupant's: marked unborn first, so that such
+  // a handler's spans nest under the frame below rather than under that occupant (or under ids
+  // given to a frame that the flags' store then forgets).
+  ai::Frame& f = t_tls.stack[d];
+  f.flags = ai::kFrameUnborn;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   t_tls.depth = d + 1;
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  ai::Frame& f = t_tls.stack[d];
   f.site = site;
   f.flags = ai::kind_of(site);
   f.cfa = cfa;

@@ -92,8 +92,8 @@ struct Current {
 
 Current current_span(ThreadState* t) {
   Current c;
-  if (t != nullptr && t_tls.depth > 0) {
-    std::uint32_t i = std::min(t_tls.depth, kStackCapacity) - 1;
+  const std::uint32_t i = t != nullptr ? live_top(t->stack, t_tls.depth) : kNoFrame;
+  if (i != kNoFrame) {
     Frame& f = t->stack[i];
     std::uint32_t kind = f.flags & kFrameKindMask;
     if (kind == kFrameAuto || kind == kFrameScope) {

@@ -406,8 +406,8 @@ void fork_prepare() {
   // Spans open in the forking thread are parents of whatever the child records: give them ids
   // now so both processes agree, and make sure the parent emits them.
   ThreadState* t = t_tls.state;
-  if (t != nullptr && t_tls.depth > 0) {
-    std::uint32_t top = std::min(t_tls.depth, kStackCapacity) - 1;
+  const std::uint32_t top = t != nullptr ? live_top(t->stack, t_tls.depth) : kNoFrame;
+  if (top != kNoFrame) {
     BusyScope busy;
     make_kept(t, top);
     t->stack[top].flags |= kFrameKeep;

@@ -31,6 +31,10 @@ enum : std::uint32_t {
   kFrameError = 1u << 7,      // an exception left the function (set on the slow exit path)
   kFrameBaggage = 1u << 8,    // context frame that replaced the thread's baggage
   kFrameTraceState = 1u << 9, // extra points to an interned tracestate (context frames)
+  // The fast enter has published the depth but not yet filled the frame (the slot still holds
+  // its previous occupant's fields). Code that a signal handler runs right then nests under the
+  // frame below: this one is no one's parent, gets no ids, and is never emitted.
+  kFrameUnborn = 1u << 10,
 };
 
 struct Frame {
@@ -120,6 +124,20 @@ struct IdRng {
 };
 
 constexpr std::uint32_t kStackCapacity = 1024;
+constexpr std::uint32_t kNoFrame = ~0u;
+
+// The frame below frame i that a span in frame i nests under: the nearest one not kFrameUnborn,
+// or kNoFrame (frame i is a root). Frames below i must be within the stack's capacity.
+inline std::uint32_t live_below(const Frame* stack, std::uint32_t i) noexcept {
+  while (i-- > 0)
+    if (!(stack[i].flags & kFrameUnborn))
+      return i;
+  return kNoFrame;
+}
+// The innermost frame that is not kFrameUnborn among frames [0, depth), or kNoFrame.
+inline std::uint32_t live_top(const Frame* stack, std::uint32_t depth) noexcept {
+  return live_below(stack, depth < kStackCapacity ? depth : kStackCapacity);
+}
 
 // Where a setjmp was called: the shadow stack depth at that moment, keyed by the jmp_buf's
 // address (runtime/core/longjmp.cpp). A longjmp to it ends the frames above that depth.

@@ -100,7 +100,40 @@ void libstdcxx_throws() {
   (void)s.at(10); // std::out_of_range, thrown inside libstdc++
 }
 
+// Runs `handler` the way a signal handler landing in the fast enter's window runs: the depth is
+// already published for the next frame, whose slot still holds its previous occupant (here a
+// kept leaf) and is marked unborn (runtime/core/hot_path.cpp, enter_push).
+void caller_with_enter_in_progress(void (*handler)()) {
+  AUTOSPAN_FUNCTION("app::caller");
+  leaf(1);
+  namespace ai = autospan::internal;
+  const std::uint32_t d = ai::t_tls.depth;
+  ai::t_tls.stack[d].flags = ai::kFrameUnborn;
+  ai::t_tls.depth = d + 1;
+  handler();
+  ai::t_tls.depth = d;
+}
+
 } // namespace app
+
+TEST_CASE("code a signal handler runs while a call is being entered nests under the caller",
+          "[spans][signals]") {
+  configure();
+  app::caller_with_enter_in_progress([] { app::mid(2); });
+  auto spans = take_spans();
+  REQUIRE(spans.size() == 5); // caller, leaf(1), mid, 2 x leaf
+  const SpanData* caller = find_span(spans, "app::caller");
+  const SpanData* mid = find_span(spans, "app::mid");
+  REQUIRE(caller);
+  REQUIRE(mid);
+  // Not under the slot's previous occupant, nor under ids given to a frame about to be refilled.
+  CHECK(mid->parent_span_id == caller->span_id);
+  CHECK(mid->trace_id == caller->trace_id);
+  int leaves_under_mid = 0;
+  for (const auto& s : spans)
+    leaves_under_mid += s.name == "app::leaf" && s.parent_span_id == mid->span_id;
+  CHECK(leaves_under_mid == 2);
+}
 
 TEST_CASE("nested calls form one trace with the right parents", "[spans]") {
   configure();
