@@ -45,6 +45,15 @@ CallInst* runtimeExitCall(Function& Helper) {
   return Found;
 }
 
+// The calls of F (collected first: the callers replace or inline them).
+SmallVector<CallInst*, 64> directCalls(Function& F) {
+  SmallVector<CallInst*, 64> Calls;
+  for (User* U : F.users())
+    if (auto* Call = dyn_cast<CallInst>(U); Call && Call->getCalledFunction() == &F)
+      Calls.push_back(Call);
+  return Calls;
+}
+
 // Start of the pipeline: `helper(&token)` becomes `autospan_exit_v2(token)`, tagged.
 class UnconditionalExits : public PassInfoMixin<UnconditionalExits> {
 public:
@@ -58,10 +67,7 @@ public:
       CallInst* Inner = runtimeExitCall(*Helper);
       if (Inner == nullptr)
         continue;
-      SmallVector<CallInst*, 64> Calls;
-      for (User* U : Helper->users())
-        if (auto* Call = dyn_cast<CallInst>(U); Call && Call->getCalledFunction() == Helper)
-          Calls.push_back(Call);
+      const SmallVector<CallInst*, 64> Calls = directCalls(*Helper);
       for (CallInst* Call : Calls) {
         IRBuilder<> B(Call);
         LoadInst* Token = B.CreateLoad(B.getPtrTy(), Call->getArgOperand(0), "autospan.token");
@@ -127,10 +133,7 @@ public:
       Function* Helper = M.getFunction(Name);
       if (Helper == nullptr || Helper->isDeclaration())
         continue;
-      SmallVector<CallInst*, 64> Calls;
-      for (User* U : Helper->users())
-        if (auto* Call = dyn_cast<CallInst>(U); Call && Call->getCalledFunction() == Helper)
-          Calls.push_back(Call);
+      const SmallVector<CallInst*, 64> Calls = directCalls(*Helper);
       for (CallInst* Call : Calls) {
         InlineFunctionInfo IFI;
         Changed |= InlineFunction(*Call, IFI).isSuccess();
