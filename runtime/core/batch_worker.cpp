@@ -20,6 +20,12 @@
 namespace autospan::internal {
 namespace {
 
+// A span record's id: the kept exit's fast path leaves it a raw counter value of its thread's
+// IdRng (kRecRawSpanId), mixed here with that thread's key.
+std::uint64_t span_word(const ThreadState* t, const Record& r) noexcept {
+  return (r.flags & kRecRawSpanId) != 0 ? IdRng::mix(r.span_id, t->rng.key) : r.span_id;
+}
+
 std::atomic<BatchWorker*> g_worker{nullptr};
 
 constexpr std::size_t kReservoir = 4096;
@@ -147,7 +153,7 @@ struct BatchWorker::QueueBlock {
   }
   std::uint8_t* room(std::size_t n) {
     if (capacity - used < n) {
-      std::size_t cap = std::max<std::size_t>(capacity * 2, 64 * 1024);
+      std::size_t cap = std::max<std::size_t>(capacity * 2, std::size_t{64} * 1024);
       while (cap - used < n)
         cap *= 2;
       std::unique_ptr<std::uint8_t[]> fresh(new std::uint8_t[cap]);
@@ -626,6 +632,9 @@ void update_thread_name(ThreadState* t) {
   if (fd < 0)
     return;
   char name[sizeof t->thread_name] = {};
+  // Under the worker's lock, which application threads take only to flush or shut down: a read
+  // of procfs (no disk), at most once per kNameRefresh per thread.
+  // NOLINTNEXTLINE(clang-analyzer-unix.BlockInCriticalSection)
   ssize_t n = ::read(fd, name, sizeof name - 1);
   ::close(fd);
   if (n <= 0)
@@ -711,7 +720,7 @@ bool BatchWorker::drain_ring(ThreadState* t) {
       if (queued_ >= max_queue)
         break;
     }
-    if (!(r.type == RecordType::Span && direct && encode_direct(r)))
+    if (!(r.type == RecordType::Span && direct && encode_direct(t, r)))
       convert(t, r);
     ++tail;
   }
@@ -821,7 +830,7 @@ bool BatchWorker::prepare_direct(ThreadState* t) {
 // as encode_otlp_protobuf writes them. Anything beyond the common case (an exception, a sampler's
 // or baggage attributes, a pipeline id, a tracestate, attribute limits that bite) takes the
 // general path. prepare_direct() ran for this drain.
-bool BatchWorker::encode_direct(const Record& r) {
+bool BatchWorker::encode_direct(const ThreadState* t, const Record& r) {
   if ((r.flags & (kRecError | kRecUnfinished)) != 0 || r.payload != nullptr)
     return false;
   const bool root = r.parent_span_id == 0;
@@ -855,19 +864,21 @@ bool BatchWorker::encode_direct(const Record& r) {
   p = put_be64(p, r.trace_lo);
   *p++ = 0x12; // span_id
   *p++ = 8;
-  p = put_be64(p, r.span_id);
+  p = put_be64(p, span_word(t, r));
   if (!root) {
     *p++ = 0x22; // parent_span_id
     *p++ = 8;
     p = put_be64(p, r.parent_span_id);
   }
-  std::memcpy(p, sb->head.data(), sb->head.size());
+  // Protobuf bytes, not a string: no terminator.
+  std::memcpy(p, sb->head.data(), sb->head.size()); // NOLINT(bugprone-not-null-terminated-result)
   p += sb->head.size();
   *p++ = 0x39; // start_time_unix_nano, fixed64
   p = put_le64(p, unix_nanos(r.start));
   *p++ = 0x41; // end_time_unix_nano, fixed64
   p = put_le64(p, unix_nanos(r.end));
-  std::memcpy(p, sb->attributes.data(), sb->attributes.size());
+  std::memcpy(p, sb->attributes.data(), // NOLINT(bugprone-not-null-terminated-result)
+              sb->attributes.size());
   p += sb->attributes.size();
   std::memcpy(p, thread_bytes_.data(), thread_bytes_.size());
   p += thread_bytes_.size();
@@ -974,8 +985,9 @@ void BatchWorker::convert(ThreadState* t, const Record& r) {
   if (site == nullptr)
     return;
   SpanData& sd = next_slot();
+  const std::uint64_t span_id = span_word(t, r);
   sd.trace_id = trace_id_from_words(r.trace_hi, r.trace_lo);
-  sd.span_id = span_id_from_word(r.span_id);
+  sd.span_id = span_id_from_word(span_id);
   sd.parent_span_id = span_id_from_word(r.parent_span_id);
   sd.parent_is_remote = (r.flags & kRecParentRemote) != 0;
   sd.trace_flags = 1;
@@ -1001,7 +1013,7 @@ void BatchWorker::convert(ThreadState* t, const Record& r) {
   put_attr(sd, n, "thread.id", static_cast<std::int64_t>(t->tid));
   sd.attributes.resize(n);
   add_common_attributes(sd, t, r.parent_span_id == 0, false);
-  add_sampler_attributes(r.span_id, sd.attributes);
+  add_sampler_attributes(span_id, sd.attributes);
   if (r.flags & kRecUnfinished)
     sd.attributes.push_back(make_attr("autospan.unfinished", true));
   if (r.flags & kRecError) {
@@ -1192,7 +1204,7 @@ void BatchWorker::count_unsent() {
   if (in_flight_ != nullptr) {
     // Still with the sender past the deadline: it may read the block until it returns.
     n += in_flight_->total();
-    (void)blocks_.front().release();
+    (void)blocks_.front().release(); // NOLINT(bugprone-unused-return-value): leaked on purpose
     blocks_.pop_front();
     in_flight_ = nullptr;
     abandoned_ = true;
@@ -1291,7 +1303,7 @@ void BatchWorker::after_fork_child(Resource resource,
   new (&control_cv_) std::condition_variable();
   // The parent's exporters share its sockets: never touch them here (leaked on purpose).
   for (auto& e : exporters_)
-    (void)e.release();
+    (void)e.release(); // NOLINT(bugprone-unused-return-value): leaked on purpose
   exporters_ = std::move(exporters);
   resource_ = std::move(resource);
   // Queued spans are the parent's to export. The sender thread does not exist here.

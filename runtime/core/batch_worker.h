@@ -105,7 +105,7 @@ private:
   void convert(ThreadState* t, const Record& r);
   // Encodes an auto span straight into the queue's protobuf bytes; false when it needs the
   // general path (SpanData).
-  bool encode_direct(const Record& r);
+  bool encode_direct(const ThreadState* t, const Record& r);
   bool prepare_direct(ThreadState* t);
   // TickConverter::to_unix_nanos with the values prepare_direct() took (the same arithmetic,
   // inline).

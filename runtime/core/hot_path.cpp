@@ -403,12 +403,13 @@ __attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
   prefetch_for_write(&t->ring[(h + 8) & t->ring_mask]);
   // The ids go into the record only: the frame is popped below and nothing reads a popped frame
   // (a signal handler meanwhile is not traced, and the next enter marks the slot unborn before it
-  // publishes it).
-  const std::uint64_t span_id = t->rng.nonzero();
+  // publishes it). Nothing else names this span (no descendant was kept: it had no ids), so its
+  // id can stay a raw counter value until the export thread mixes it.
+  const std::uint64_t span_id = t->rng.raw_span_id();
   Record& r = t->ring[h & t->ring_mask];
   r.type = RecordType::Span;
   r.reserved = 0;
-  r.flags = (p.flags & kFrameRemote) ? kRecParentRemote : 0;
+  r.flags = ((p.flags & kFrameRemote) ? kRecParentRemote : 0) | kRecRawSpanId;
   r.site_id = site_id;
   r.start = f.start;
   r.end = now;

@@ -99,8 +99,12 @@ void IdRng::seed() noexcept {
       w = z ^ (z >> 31);
     }
   }
-  counter = words[0];
   key = words[1];
+  // A random start, 1 to 2^62 increments past the counter value whose id is zero: reaching it
+  // again takes more than 2^63 ids. The start is what makes threads' id sequences independent:
+  // (c * kMultiplier) ^ key, the finaliser's input, is (key + m * kMultiplier) ^ key for
+  // m = c - zero_preimage(key), uniform when m is.
+  counter = zero_preimage(key) + 1 + (words[0] >> 2);
 }
 
 void set_ring_capacity(std::size_t records) noexcept {

@@ -67,6 +67,9 @@ enum : std::uint16_t {
   kRecFiltered = 1u << 3,      // summary only: not exported
   kRecEnvTraceState = 1u << 4, // trace continues TRACEPARENT: carry TRACESTATE
   kRecTraceState = 1u << 5,    // payload2-less: tracestate interned, index in aux
+  // span_id is a counter value of the producing thread's IdRng: the export thread mixes it with
+  // that thread's key (IdRng::mix) before anything reads it.
+  kRecRawSpanId = 1u << 6,
 };
 
 struct Record {
@@ -103,17 +106,31 @@ inline std::uint64_t signal_atomic_fetch_inc(std::uint64_t* word) noexcept {
 // signal handler that makes ids while this thread is in the middle of making one cannot roll the
 // state back and repeat an id (which a multi-word PRNG such as xoshiro does when interrupted
 // between its loads and stores).
+//
+// The kept exit's fast path takes a counter value only (raw_span_id) and leaves the mixing to the
+// export thread (the record says so with kRecRawSpanId): about 15 instructions of the
+// application thread's work moved off it (docs/performance.md, "Session 11"). So the one counter
+// value whose id is zero must never come: seed() starts the counter at least 2^63 increments
+// before it.
 struct IdRng {
+  static constexpr std::uint64_t kMultiplier = 0x9e3779b97f4a7c15ull;
+  static constexpr std::uint64_t kMultiplierInverse = 0xf1de83e19937733dull; // mod 2^64
   std::uint64_t counter;
   std::uint64_t key;
   void seed() noexcept;
-  std::uint64_t next() noexcept {
-    // splitmix64's finaliser: xor-shifts and odd multiplications, each invertible.
-    std::uint64_t z = (signal_atomic_fetch_inc(&counter) * 0x9e3779b97f4a7c15ull) ^ key;
+  // The id of counter value c under key k: splitmix64's finaliser, xor-shifts and odd
+  // multiplications, each invertible.
+  static std::uint64_t mix(std::uint64_t c, std::uint64_t k) noexcept {
+    std::uint64_t z = (c * kMultiplier) ^ k;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
   }
+  // The counter value whose id is zero under key k.
+  static std::uint64_t zero_preimage(std::uint64_t k) noexcept { return k * kMultiplierInverse; }
+  std::uint64_t next() noexcept { return mix(signal_atomic_fetch_inc(&counter), key); }
+  // A span id to be mixed later (by mix(raw, key), with this thread's key): nonzero once mixed.
+  std::uint64_t raw_span_id() noexcept { return signal_atomic_fetch_inc(&counter); }
   std::uint64_t nonzero() noexcept {
     std::uint64_t v;
     do

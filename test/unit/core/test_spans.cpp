@@ -2,11 +2,13 @@
 // filter (never orphaning a kept child), unbalanced exits, exceptions, the pipeline id.
 #include "capture.h"
 #include "core/clock.h"
+#include "core/runtime.h"
 #include "core/thread_state.h"
 
 #include <autospan/autospan.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -166,6 +168,59 @@ TEST_CASE("nested calls form one trace with the right parents", "[spans]") {
   REQUIRE(find_attr(*root, "code.line.number"));
   CHECK(std::get<std::int64_t>(*find_attr(*root, "code.line.number")) > 0);
   REQUIRE(find_attr(*root, "thread.id"));
+}
+
+TEST_CASE("ids the kept exit leaves raw are mixed by the export thread with that thread's key",
+          "[spans][ids]") {
+  namespace ai = autospan::internal;
+  configure();
+  app::root();
+  // The thread's id counter after the run. Ids were drawn in this order: the root's trace id (two
+  // values) and span id, mid's, the first leaf's (all given when the first leaf was kept, by the
+  // general path), then the second and third leaf's, left raw by the fast path.
+  ai::ThreadState* t = ai::t_tls.state;
+  REQUIRE(t);
+  const std::uint64_t c = t->rng.counter;
+  const std::uint64_t key = t->rng.key;
+  auto spans = take_spans();
+  REQUIRE(spans.size() == 5);
+  std::vector<const SpanData*> leaves;
+  for (const auto& s : spans)
+    if (s.name == "app::leaf")
+      leaves.push_back(&s);
+  REQUIRE(leaves.size() == 3);
+  std::sort(leaves.begin(), leaves.end(), [](const SpanData* a, const SpanData* b) {
+    return a->start_unix_nano < b->start_unix_nano;
+  });
+  const SpanData* mid = find_span(spans, "app::mid");
+  REQUIRE(mid);
+  CHECK(ai::word_from_span_id(mid->span_id) == ai::IdRng::mix(c - 4, key));
+  CHECK(ai::word_from_span_id(leaves[0]->span_id) == ai::IdRng::mix(c - 3, key));
+  CHECK(ai::word_from_span_id(leaves[1]->span_id) == ai::IdRng::mix(c - 2, key));
+  CHECK(ai::word_from_span_id(leaves[2]->span_id) == ai::IdRng::mix(c - 1, key));
+  for (const SpanData* leaf : leaves)
+    CHECK(leaf->parent_span_id == mid->span_id);
+}
+
+TEST_CASE("the id counter starts more than 2^63 ids before the value whose id is zero", "[ids]") {
+  namespace ai = autospan::internal;
+  // The math the guarantee rests on: that counter value does give zero.
+  for (std::uint64_t key : {0ull, 1ull, 0x0123456789abcdefull, ~0ull})
+    CHECK(ai::IdRng::mix(ai::IdRng::zero_preimage(key), key) == 0);
+  ai::IdRng rng{};
+  std::uint64_t starts_or = 0, starts_and = ~0ull;
+  for (int i = 0; i < 2000; ++i) {
+    rng.seed();
+    const std::uint64_t ahead = ai::IdRng::zero_preimage(rng.key) - rng.counter;
+    REQUIRE(ahead >= (3ull << 62) - 1);
+    // The next id is what mixing the raw value later gives.
+    ai::IdRng copy = rng;
+    CHECK(ai::IdRng::mix(copy.raw_span_id(), copy.key) == rng.next());
+    starts_or |= rng.counter - ai::IdRng::zero_preimage(rng.key);
+    starts_and &= rng.counter - ai::IdRng::zero_preimage(rng.key);
+  }
+  // The start's offset is random (its low 62 bits vary), not a fixed distance.
+  CHECK((starts_or ^ starts_and) >> 40 != 0);
 }
 
 namespace autospan_test {
