@@ -375,19 +375,20 @@ __attribute__((noinline)) void exit_keep_general(ThreadState* t, std::uintptr_t 
 // The commonest kept span, a child of a kept parent with ids in the same trace, without a call:
 // the compiler then keeps it in caller-saved registers (no prologue saving six of them, which the
 // calls of exit_keep_general need). Everything else, including a full ring, goes there.
-__attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token,
-                                         std::uint64_t now) noexcept {
+// The frame comes from the token (its address), with its 1-based depth: the state's stack pointer
+// is not on its first cache line. A thread without a ring finds it full (full_at) below.
+__attribute__((noinline)) void exit_keep(ThreadState* t, std::uintptr_t token, std::uint64_t now,
+                                         Frame& f) noexcept {
   const std::uint32_t i = static_cast<std::uint32_t>(token - 1);
-  Frame& f = t->stack[i];
   const std::uint32_t site_id = site_id_of(f.site);
-  if (__builtin_expect(i == 0 || site_id == 0 || t->ring == nullptr, 0))
+  if (__builtin_expect(i == 0 || site_id == 0, 0))
     return exit_keep_general(t, token, now);
   // As in exit_keep_general: not traced while the ids and the record are half written, and the
   // flags are read after this (a handler that ran before may have kept this frame already).
   const std::uint8_t gate = t_tls.gate;
   t_tls.gate = gate | kTlsBusy;
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  const Frame& p = t->stack[i - 1];
+  const Frame& p = (&f)[-1];
   if (__builtin_expect((f.flags & kFrameHasIds) ||
                            (p.flags & (kFrameHasIds | kFrameKeep)) != (kFrameHasIds | kFrameKeep) ||
                            (p.trace_hi | p.trace_lo) == 0 || ring_reserve_is_slow(t),
@@ -795,13 +796,13 @@ __attribute__((always_inline)) inline void exit_token_at(std::uintptr_t token,
         ai::exit_late_keep(t, tok, start, now);
       return;
     }
-    return ai::exit_keep(t, tok, now);
+    return ai::exit_keep(t, tok, now, f);
   }
   // Kept by a descendant. A root that only has ids (a sampler or TRACEPARENT gave them) is still
   // subject to the minimum: exit_general decides.
   if ((f.flags & ~(ai::kFrameHasIds | ai::kFrameKeep)) == ai::kFrameAuto &&
       (f.flags & ai::kFrameKeep))
-    return ai::exit_keep(t, tok, now);
+    return ai::exit_keep(t, tok, now, f);
   return ai::exit_general(t, tok, now);
 }
 

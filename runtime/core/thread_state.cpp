@@ -124,6 +124,7 @@ namespace {
 void set_ring(ThreadState* t, Record* ring, std::size_t cap) noexcept {
   t->ring = ring;
   t->ring_mask = static_cast<std::uint32_t>(cap - 1);
+  ring_set_cached_tail(t, t->cached_tail);
   t->ring_word.store(reinterpret_cast<std::uintptr_t>(ring) |
                          static_cast<std::uintptr_t>(__builtin_ctzll(cap)),
                      std::memory_order_release);
@@ -175,7 +176,7 @@ void ring_retire(ThreadState* t, const RingView& v, std::uint64_t tail) noexcept
 
 void ring_publish_check(ThreadState* t, std::uint64_t end) noexcept {
   const std::uint64_t cap = std::uint64_t{t->ring_mask} + 1;
-  t->cached_tail = t->tail.load(std::memory_order_acquire);
+  ring_set_cached_tail(t, t->tail.load(std::memory_order_acquire));
   // While the export thread catches up, wake it again at most every sixteenth of the ring.
   const std::uint64_t used = end - t->cached_tail;
   if (used >= cap / 4 && (end & (cap / 16 - 1)) == 0) {
@@ -190,7 +191,7 @@ void ring_publish_check(ThreadState* t, std::uint64_t end) noexcept {
 
 std::uint64_t ring_reserve_slow(ThreadState* t, std::uint64_t h) noexcept {
   const std::uint64_t tail = t->tail.load(std::memory_order_acquire);
-  t->cached_tail = tail;
+  ring_set_cached_tail(t, tail);
   if (h - tail < std::uint64_t{t->ring_mask} + 1)
     return h;
   // Give the slot back. A nested writer that reserved after us found the ring full too and
@@ -301,7 +302,7 @@ void registry_after_fork_child() noexcept {
     self->next = nullptr;
     std::uint64_t h = self->head.load(std::memory_order_relaxed);
     self->tail.store(h, std::memory_order_relaxed);
-    self->cached_tail = h;
+    ring_set_cached_tail(self, h);
     // The parent's export thread was to unmap the old ring of a growth; here nobody reads it.
     if (Record* old = self->retiring.load(std::memory_order_relaxed)) {
       munmap(old, (std::size_t{self->retiring_mask} + 1) * sizeof(Record));

@@ -169,10 +169,14 @@ struct ThreadState {
   // The shadow stack's depth is t_tls.depth: only the owning thread reads it, and from TLS the fast
   // paths reach it without loading this state first.
   std::uint32_t ring_mask = 0;
-  Frame* stack = nullptr;
   Record* ring = nullptr; // allocated on the first record
   std::uint64_t head_local = 0;
-  std::uint64_t cached_tail = 0;
+  // From cached_tail (the consumer's index as last read) and the ring's size, kept in step by
+  // ring_set_cached_tail: the position from which a reservation finds the ring full by that index
+  // (cached_tail itself without a ring), and the one from which a publication re-reads the
+  // consumer's index (a quarter ring on). One compare each on the kept span's path.
+  std::uint64_t full_at = 0;
+  std::uint64_t check_at = 1;
   // Written by the owning thread only (release), read by the export thread (acquire). On this
   // line, not on the shared one below: a kept span then writes one cache line of the state, not
   // two, and the export thread's read of the head, once per drain (about once per thousand spans
@@ -180,6 +184,8 @@ struct ThreadState {
   // one (measured: 1-2.5 ns less per kept span, docs/performance.md "Session 7").
   std::atomic<std::uint64_t> head{0};
   IdRng rng{};
+  Frame* stack = nullptr;
+  std::uint64_t cached_tail = 0;
   std::uint64_t tid = 0;
   std::uint64_t generation = 0;        // fork generation this state belongs to
   JumpTarget jumps[kJumpTargets] = {}; // most recent setjmp calls (round robin)
@@ -207,8 +213,8 @@ struct ThreadState {
   alignas(64) std::atomic<std::uint64_t> tail{0};
   void* worker_baggage = nullptr; // BaggageSnapshot* current for this thread's records
 };
-// What a kept span writes (the ring's indices and the id generator) fits in the state's first
-// cache line.
+// What a kept span reads and writes (the ring's indices and limits, the id generator) fits in the
+// state's first cache line.
 static_assert(alignof(ThreadState) == 64 && offsetof(ThreadState, rng) + sizeof(IdRng) <= 64,
               "ThreadState hot line");
 
@@ -267,9 +273,18 @@ constexpr std::uint64_t kRingFull = ~std::uint64_t{0};
 std::uint64_t ring_reserve_slow(ThreadState* t, std::uint64_t h) noexcept;
 inline std::uint64_t ring_reserve(ThreadState* t) noexcept {
   const std::uint64_t h = signal_atomic_fetch_inc(&t->head_local);
-  if (__builtin_expect(h - t->cached_tail >= std::uint64_t{t->ring_mask} + 1, 0))
+  if (__builtin_expect(h >= t->full_at, 0))
     return ring_reserve_slow(t, h);
   return h;
+}
+// Sets cached_tail and what is derived from it (full_at, check_at); after the ring or its size
+// changes, too. A signal handler that reads the three half updated sees limits from an older,
+// lower tail: it finds the ring full or due for a check sooner, never later.
+inline void ring_set_cached_tail(ThreadState* t, std::uint64_t tail) noexcept {
+  const std::uint64_t cap = t->ring != nullptr ? std::uint64_t{t->ring_mask} + 1 : 0;
+  t->cached_tail = tail;
+  t->full_at = tail + cap;
+  t->check_at = tail + (cap >= 4 ? cap / 4 : 1);
 }
 
 // After writing slot `h`: publishes it (and the slots nested writers filled meanwhile) and, when
@@ -299,7 +314,7 @@ inline std::uint64_t ring_publish_head(ThreadState* t, std::uint64_t h) noexcept
   return end;
 }
 inline bool ring_needs_check(const ThreadState* t, std::uint64_t end) noexcept {
-  return end != 0 && end - t->cached_tail >= (std::uint64_t{t->ring_mask} + 1) / 4;
+  return end >= t->check_at; // check_at >= 1: never for end == 0
 }
 inline void ring_publish(ThreadState* t, std::uint64_t h) noexcept {
   const std::uint64_t end = ring_publish_head(t, h);
@@ -309,8 +324,7 @@ inline void ring_publish(ThreadState* t, std::uint64_t h) noexcept {
 // Whether the next reservation would leave the fast path (the ring is full by the cached index):
 // the caller can then take its general path before reserving.
 inline bool ring_reserve_is_slow(const ThreadState* t) noexcept {
-  return __atomic_load_n(&t->head_local, __ATOMIC_RELAXED) - t->cached_tail >=
-         std::uint64_t{t->ring_mask} + 1;
+  return __atomic_load_n(&t->head_local, __ATOMIC_RELAXED) >= t->full_at;
 }
 
 // The export thread's view of a thread's ring, taken after an acquire of `head`: every position

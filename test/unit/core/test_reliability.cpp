@@ -103,6 +103,31 @@ TEST_CASE("batches stay queued while the collector is unavailable", "[export]") 
   CHECK(w->drops().total() == before);
 }
 
+TEST_CASE("the ring's limits follow the consumer's index as last read", "[ring]") {
+  ai::ThreadState t;
+  // No ring yet: the kept exit's fast path finds it full and leaves it to the general path.
+  CHECK(ai::ring_reserve_is_slow(&t));
+  CHECK_FALSE(ai::ring_needs_check(&t, 0));
+  alignas(64) ai::Record slots[64] = {};
+  t.ring = slots;
+  t.ring_mask = 63;
+  ai::ring_set_cached_tail(&t, 100);
+  t.head_local = 163;
+  CHECK_FALSE(ai::ring_reserve_is_slow(&t)); // 63 records in use: room for one more
+  t.head_local = 164;
+  CHECK(ai::ring_reserve_is_slow(&t));
+  // A publication re-reads the consumer's index from a quarter ring on; an interrupted write's
+  // (end 0) never does.
+  CHECK_FALSE(ai::ring_needs_check(&t, 115));
+  CHECK(ai::ring_needs_check(&t, 116));
+  CHECK_FALSE(ai::ring_needs_check(&t, 0));
+  ai::ring_set_cached_tail(&t, 164);
+  CHECK_FALSE(ai::ring_reserve_is_slow(&t));
+  CHECK_FALSE(ai::ring_needs_check(&t, 179));
+  CHECK(ai::ring_needs_check(&t, 180));
+  t.ring = nullptr;
+}
+
 TEST_CASE("a writer nested by a signal handler never overwrites or half-publishes", "[ring]") {
   // The protocol of ring_reserve/ring_publish, with the nesting written out: the outer writer
   // reserves a slot, a "handler" records two spans before the outer writes its own, then the
@@ -111,6 +136,7 @@ TEST_CASE("a writer nested by a signal handler never overwrites or half-publishe
   alignas(64) ai::Record slots[64] = {};
   t.ring = slots;
   t.ring_mask = 63;
+  ai::ring_set_cached_tail(&t, 0);
   // A growth still being retired (see below): until that is done this ring cannot grow.
   alignas(64) ai::Record retiring_dummy[1] = {};
   t.retiring.store(retiring_dummy);
@@ -137,7 +163,7 @@ TEST_CASE("a writer nested by a signal handler never overwrites or half-publishe
 
   // Full ring: the reservation is given back, nothing is overwritten.
   t.tail.store(0);
-  t.cached_tail = 0;
+  ai::ring_set_cached_tail(&t, 0);
   for (int i = 3; i < 64; ++i) {
     std::uint64_t h = ai::ring_reserve(&t);
     REQUIRE(h != ai::kRingFull);
@@ -191,8 +217,8 @@ TEST_CASE("ids made by a signal handler that interrupts id making are never repe
   // it repeat the handler's (measured: 12 % of signals gave a duplicate with xoshiro256**).
   g_signal_rng.seed();
   g_handler_count = 0;
-  struct sigaction sa {};
-  struct sigaction old {};
+  struct sigaction sa{};
+  struct sigaction old{};
   sa.sa_handler = make_id_in_handler;
   sigemptyset(&sa.sa_mask);
   REQUIRE(sigaction(SIGALRM, &sa, &old) == 0);
