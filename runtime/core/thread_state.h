@@ -108,8 +108,8 @@ inline std::uint64_t signal_atomic_fetch_inc(std::uint64_t* word) noexcept {
 // between its loads and stores).
 //
 // The kept exit's fast path takes a counter value only (raw_span_id) and leaves the mixing to the
-// export thread (the record says so with kRecRawSpanId): about 15 instructions of the
-// application thread's work moved off it (docs/performance.md, "Session 11"). So the one counter
+// export thread (the record says so with kRecRawSpanId): 19 instructions of the application
+// thread's work per kept span moved off it (docs/performance.md, "Session 11"). So the one counter
 // value whose id is zero must never come: seed() starts the counter at least 2^63 increments
 // before it.
 struct IdRng {
