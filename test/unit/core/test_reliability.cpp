@@ -217,8 +217,8 @@ TEST_CASE("ids made by a signal handler that interrupts id making are never repe
   // it repeat the handler's (measured: 12 % of signals gave a duplicate with xoshiro256**).
   g_signal_rng.seed();
   g_handler_count = 0;
-  struct sigaction sa{};
-  struct sigaction old{};
+  struct sigaction sa {};
+  struct sigaction old {};
   sa.sa_handler = make_id_in_handler;
   sigemptyset(&sa.sa_mask);
   REQUIRE(sigaction(SIGALRM, &sa, &old) == 0);
