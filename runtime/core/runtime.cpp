@@ -160,6 +160,7 @@ OtlpOptions otlp_options_from(const Options& o) {
                 o.otlp_client_certificate);
   out.insecure =
       o.is_set(OptionId::otlp_traces_insecure) ? o.otlp_traces_insecure : o.otlp_insecure;
+  out.builtin_http = o.otlp_http_client != "libcurl";
   return out;
 }
 #endif

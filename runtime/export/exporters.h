@@ -30,6 +30,7 @@ struct OtlpOptions {
   std::string client_key_file;         // mTLS
   std::string client_certificate_file; // mTLS
   bool insecure = false;               // gRPC only: plaintext h2c when the endpoint is http://
+  bool builtin_http = true;            // AUTOSPAN_OTLP_HTTP_CLIENT=auto (HttpTransportOptions)
 };
 
 struct FileOptions {

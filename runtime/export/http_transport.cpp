@@ -3,14 +3,20 @@
 #include "../log.h"
 #include "curl_api.h"
 #include "gzip.h"
+#include "http_response.h"
 
 #include <autospan/version.h>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <mutex>
@@ -19,7 +25,7 @@
 namespace autospan::internal {
 namespace {
 
-constexpr std::size_t kMaxResponseBody = 64 * 1024;
+constexpr std::size_t kMaxResponseBody = std::size_t{64} * 1024;
 constexpr std::size_t kMaxLoggedBody = 200;
 constexpr auto kWarnInterval = std::chrono::seconds(60);
 
@@ -190,6 +196,39 @@ struct HttpTransport::Impl {
 
   const HttpTransport* owner_transport = nullptr; // for the progress callback
 
+  // The own HTTP/1.1 client (HttpTransportOptions::builtin_http; use_builtin() says when). One
+  // kept-alive connection, which a CONNECT_ONLY libcurl handle opens (name resolution with its
+  // timeout, IPv6, connect timeout) and owns; requests and responses go over its socket directly:
+  // the head and the body segments in one sendmsg(), no copy of the body, and one wait for the
+  // response. libcurl's own transfer costs about 40 us more CPU per request (docs/performance.md).
+  bool builtin = false;
+  std::string request_line; // "POST /path HTTP/1.1\r\nHost: ...\r\nUser-Agent: ...\r\n"
+  std::string fields_plain; // the header lines, CRLF-terminated, without Content-Length
+  std::string fields_gzip;
+  std::string head; // of the request in progress
+  CURL* connector = nullptr;
+  pid_t connector_owner = 0;
+  int fd = -1;
+  bool fresh = false;     // the connection has not carried a request yet
+  bool own_error = false; // errbuf was written by the own client, not by libcurl
+
+  void drop_connection() noexcept {
+    if (connector != nullptr && connector_owner == getpid())
+      api->easy_cleanup(connector); // closes the socket
+    connector = nullptr;            // in a forked child: the parent's, left alone
+    fd = -1;
+  }
+  CURLcode builtin_connect(const HttpTransport& t, const std::string& url,
+                           std::chrono::steady_clock::time_point deadline);
+  CURLcode wait_socket(const HttpTransport& t, short events,
+                       std::chrono::steady_clock::time_point deadline);
+  CURLcode write_request(const HttpTransport& t, std::chrono::steady_clock::time_point deadline);
+  CURLcode read_response(const HttpTransport& t, std::chrono::steady_clock::time_point deadline,
+                         long& status);
+  CURLcode builtin_perform(const HttpTransport& t, const std::string& url, bool gzipped,
+                           std::size_t body_size, std::chrono::steady_clock::time_point deadline,
+                           long& status);
+
   // Log throttling: the first failure of a streak is a warning, repeats at most once a minute.
   int failure_streak = 0;
   std::chrono::steady_clock::time_point last_warn{};
@@ -201,6 +240,7 @@ struct HttpTransport::Impl {
     // cleaning it up could send a TLS close_notify on the parent's socket. Leak it instead.
     if (curl != nullptr && owner == getpid())
       api->easy_cleanup(curl);
+    drop_connection();
     api->slist_free_all(headers_plain);
     api->slist_free_all(headers_gzip);
   }
@@ -296,6 +336,271 @@ int HttpTransport::Impl::on_progress(void* user, curl_off_t, curl_off_t, curl_of
              : 0;
 }
 
+namespace {
+
+// For the own client: a plain http:// URL without user info (libcurl turns that into a login),
+// split into the request target and the Host header; false for anything else.
+bool split_plain_url(const std::string& url, std::string& host, std::string& target) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.compare(0, kScheme.size(), kScheme) != 0)
+    return false;
+  std::size_t start = kScheme.size();
+  std::size_t end = url.find_first_of("/?#", start);
+  host = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (host.empty() || host.find('@') != std::string::npos ||
+      host.find_first_of(" \t\r\n") != std::string::npos)
+    return false;
+  target = end == std::string::npos ? std::string("/") : url.substr(end);
+  target = target.substr(0, target.find('#'));
+  if (target.empty() || target[0] == '?')
+    target.insert(0, "/");
+  return target.find_first_of(" \t\r\n") == std::string::npos;
+}
+
+// libcurl sends plain http:// requests through a proxy when one of these is set (it ignores
+// HTTP_PROXY in capitals for http://). The own client does not speak to proxies.
+bool proxy_configured() {
+  for (const char* name : {"http_proxy", "all_proxy", "ALL_PROXY"}) {
+    const char* v = std::getenv(name);
+    if (v != nullptr && v[0] != '\0')
+      return true;
+  }
+  return false;
+}
+
+// The header lines as libcurl gets them (curl_slist strings) to request header fields.
+std::string header_fields(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& line : lines) {
+    if (line == "Expect:")
+      continue; // libcurl's "no Expect header"; the own client never sends one
+    if (!line.empty() && line.back() == ';' && line.find(':') == std::string::npos)
+      out += line.substr(0, line.size() - 1) + ":"; // libcurl's "Name;": an empty value
+    else
+      out += line;
+    out += "\r\n";
+  }
+  return out;
+}
+
+constexpr auto kWaitSlice = std::chrono::milliseconds(100);
+
+} // namespace
+
+CURLcode HttpTransport::Impl::builtin_connect(const HttpTransport& t, const std::string& url,
+                                              std::chrono::steady_clock::time_point deadline) {
+  using namespace std::chrono;
+  drop_connection();
+  auto remaining = duration_cast<milliseconds>(deadline - steady_clock::now());
+  if (remaining.count() <= 0)
+    return CURLE_OPERATION_TIMEDOUT;
+  const CurlApi& C = *api;
+  CURL* c = C.easy_init();
+  if (c == nullptr)
+    return CURLE_FAILED_INIT;
+  connector = c;
+  connector_owner = getpid();
+  C.easy_setopt(c, CURLOPT_URL, url.c_str());
+  C.easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+  C.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  C.easy_setopt(c, CURLOPT_PROXY, ""); // chosen only without a proxy (proxy_configured)
+  C.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  C.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &Impl::on_progress);
+  C.easy_setopt(c, CURLOPT_XFERINFODATA, this);
+  C.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  C.easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  C.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(remaining.count()));
+  C.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining.count()));
+  CURLcode rc = C.easy_perform(c);
+  curl_socket_t socket = CURL_SOCKET_BAD;
+  if (rc == CURLE_OK)
+    rc = C.easy_getinfo(c, CURLINFO_ACTIVESOCKET, &socket);
+  if (rc == CURLE_OK && socket == CURL_SOCKET_BAD)
+    rc = CURLE_COULDNT_CONNECT;
+  if (rc != CURLE_OK) {
+    drop_connection();
+    return rc;
+  }
+  fd = socket;
+  fresh = true;
+  (void)t;
+  return CURLE_OK;
+}
+
+// Waits until the socket is ready for `events`, in slices, so that a shutdown deadline set
+// meanwhile (begin_shutdown, another thread) is seen within one.
+CURLcode HttpTransport::Impl::wait_socket(const HttpTransport& t, short events,
+                                          std::chrono::steady_clock::time_point deadline) {
+  using namespace std::chrono;
+  for (;;) {
+    const auto shutdown = t.shutdown_deadline();
+    const auto limit = std::min(deadline, shutdown);
+    const auto now = steady_clock::now();
+    if (now >= limit) {
+      own_error = true;
+      std::snprintf(errbuf, sizeof errbuf, "%s",
+                    shutdown <= deadline ? "aborted at the shutdown deadline"
+                                         : "timed out waiting for the collector");
+      return shutdown <= deadline ? CURLE_ABORTED_BY_CALLBACK : CURLE_OPERATION_TIMEDOUT;
+    }
+    auto slice = std::min<steady_clock::duration>(limit - now, kWaitSlice);
+    auto ms = duration_cast<milliseconds>(slice).count() + 1;
+    pollfd p{fd, events, 0};
+    int n = ::poll(&p, 1, static_cast<int>(ms));
+    if (n > 0)
+      return CURLE_OK; // ready, or an error the next call reports
+    if (n < 0 && errno != EINTR) {
+      own_error = true;
+      std::snprintf(errbuf, sizeof errbuf, "poll: %s", std::strerror(errno));
+      return CURLE_RECV_ERROR;
+    }
+  }
+}
+
+CURLcode HttpTransport::Impl::write_request(const HttpTransport& t,
+                                            std::chrono::steady_clock::time_point deadline) {
+  constexpr std::size_t kMaxIov = 64;
+  std::size_t segment = 0; // 0: the head, then body_segments[segment - 1]
+  std::size_t offset = 0;
+  const std::size_t count = body_segments.size() + 1;
+  for (;;) {
+    iovec iov[kMaxIov];
+    std::size_t n = 0;
+    for (std::size_t i = segment, skip = offset; i < count && n < kMaxIov; ++i, skip = 0) {
+      const char* base =
+          i == 0 ? head.data() : reinterpret_cast<const char*>(body_segments[i - 1].data);
+      std::size_t size = i == 0 ? head.size() : body_segments[i - 1].size;
+      if (size - skip == 0)
+        continue;
+      iov[n].iov_base = const_cast<char*>(base + skip);
+      iov[n].iov_len = size - skip;
+      ++n;
+    }
+    if (n == 0)
+      return CURLE_OK;
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = n;
+    ssize_t sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (CURLcode rc = wait_socket(t, POLLOUT, deadline); rc != CURLE_OK)
+          return rc;
+        continue;
+      }
+      own_error = true;
+      std::snprintf(errbuf, sizeof errbuf, "send: %s", std::strerror(errno));
+      return CURLE_SEND_ERROR;
+    }
+    auto left = static_cast<std::size_t>(sent);
+    while (left > 0 && segment < count) {
+      std::size_t size = segment == 0 ? head.size() : body_segments[segment - 1].size;
+      std::size_t take = std::min(left, size - offset);
+      offset += take;
+      left -= take;
+      if (offset == size) {
+        ++segment;
+        offset = 0;
+      }
+    }
+    while (segment < count && (segment == 0 ? head.size() : body_segments[segment - 1].size) == 0)
+      ++segment;
+    if (segment == count)
+      return CURLE_OK;
+  }
+}
+
+CURLcode HttpTransport::Impl::read_response(const HttpTransport& t,
+                                            std::chrono::steady_clock::time_point deadline,
+                                            long& status) {
+  HttpResponseReader reader(kMaxResponseBody);
+  char buffer[16 * 1024];
+  bool extra = false; // bytes after the response: the connection is not reused
+  // The answer cannot be there yet: wait first (one system call fewer per request).
+  if (CURLcode rc = wait_socket(t, POLLIN, deadline); rc != CURLE_OK)
+    return rc;
+  for (;;) {
+    ssize_t got = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (got > 0) {
+      std::size_t used = reader.feed(buffer, static_cast<std::size_t>(got));
+      extra = used < static_cast<std::size_t>(got);
+      if (reader.state() == HttpResponseReader::State::Done ||
+          reader.state() == HttpResponseReader::State::Error)
+        break;
+      continue;
+    }
+    if (got == 0) {
+      reader.end_of_stream();
+      break;
+    }
+    if (errno == EINTR)
+      continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (CURLcode rc = wait_socket(t, POLLIN, deadline); rc != CURLE_OK)
+        return rc;
+      continue;
+    }
+    own_error = true;
+    std::snprintf(errbuf, sizeof errbuf, "receive: %s", std::strerror(errno));
+    return reader.got_bytes() ? CURLE_RECV_ERROR : CURLE_GOT_NOTHING;
+  }
+  if (reader.state() != HttpResponseReader::State::Done) {
+    own_error = true;
+    std::snprintf(errbuf, sizeof errbuf, "%s", reader.error().c_str());
+    if (!reader.got_bytes())
+      return CURLE_GOT_NOTHING;
+    // A response cut short is transient; one that is not HTTP is not.
+    return reader.error().rfind("connection closed", 0) == 0 ? CURLE_PARTIAL_FILE
+                                                             : CURLE_WEIRD_SERVER_REPLY;
+  }
+  status = reader.status();
+  body = reader.body();
+  content_type = reader.content_type();
+  retry_after = reader.retry_after();
+  if (!reader.keep_alive() || extra)
+    drop_connection();
+  return CURLE_OK;
+}
+
+CURLcode HttpTransport::Impl::builtin_perform(const HttpTransport& t, const std::string& url,
+                                              bool gzipped, std::size_t body_size,
+                                              std::chrono::steady_clock::time_point deadline,
+                                              long& status) {
+  own_error = false;
+  if (connector != nullptr && connector_owner != getpid())
+    drop_connection(); // inherited across fork(): the parent's connection, left to it
+  head = request_line;
+  head += gzipped ? fields_gzip : fields_plain;
+  head += "Content-Length: " + std::to_string(body_size) + "\r\n\r\n";
+  // A kept-alive connection may have been closed by the server since its last response; the
+  // request then goes once more on a new connection when nothing of a response came back
+  // (libcurl does the same). The server may have seen it: a duplicate is possible, a loss not.
+  for (int round = 0;; ++round) {
+    if (fd >= 0) {
+      pollfd p{fd, POLLIN | POLLRDHUP, 0};
+      if (::poll(&p, 1, 0) != 0) // readable before a request: closed (or stray bytes)
+        drop_connection();
+    }
+    if (fd < 0) {
+      if (CURLcode rc = builtin_connect(t, url, deadline); rc != CURLE_OK)
+        return rc;
+    }
+    const bool reused = !fresh;
+    fresh = false;
+    CURLcode rc = write_request(t, deadline);
+    if (rc == CURLE_OK)
+      rc = read_response(t, deadline, status);
+    if (rc == CURLE_OK)
+      return rc;
+    drop_connection();
+    if (round == 0 && reused && (rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING))
+      continue;
+    return rc;
+  }
+}
+
 HttpTransport::HttpTransport(HttpTransportOptions options)
     : options_(std::move(options)), display_url_(make_display_url(options_.url)), impl_(new Impl),
       rng_(static_cast<std::minstd_rand::result_type>(
@@ -372,6 +677,16 @@ std::unique_ptr<HttpTransport> HttpTransport::create(HttpTransportOptions option
   }
   t->impl_->lines_plain = build(false);
   t->impl_->lines_gzip = build(true);
+  std::string host, target;
+  Impl& im = *t->impl_;
+  im.builtin = t->options_.builtin_http && !t->options_.grpc &&
+               split_plain_url(t->options_.url, host, target) && !proxy_configured();
+  if (im.builtin) {
+    im.request_line = "POST " + target + " HTTP/1.1\r\nHost: " + host +
+                      "\r\nUser-Agent: autospan/" AUTOSPAN_VERSION_STRING "\r\nAccept: */*\r\n";
+    im.fields_plain = header_fields(im.lines_plain);
+    im.fields_gzip = header_fields(im.lines_gzip);
+  }
   return t;
 }
 
@@ -479,6 +794,8 @@ void HttpTransport::close() noexcept {
   if (im.curl != nullptr && im.owner == getpid())
     im.api->easy_cleanup(im.curl);
   im.curl = nullptr;
+  if (im.api != nullptr)
+    im.drop_connection();
 }
 
 std::string HttpTransport::redacted(std::string text) const {
@@ -573,11 +890,17 @@ SendResult HttpTransport::send(const BodySegment* segments, std::size_t count,
       im.errbuf[0] = '\0';
       im.read_segment = 0;
       im.read_offset = 0;
-      C.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining.count()));
-      C.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(remaining.count()));
-      CURLcode rc = C.easy_perform(c);
       long status = 0;
-      C.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+      CURLcode rc = CURLE_OK;
+      if (im.builtin) {
+        result.builtin_client = true;
+        rc = im.builtin_perform(*this, options_.url, compressed, body_size, deadline, status);
+      } else {
+        C.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining.count()));
+        C.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(remaining.count()));
+        rc = C.easy_perform(c);
+        C.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+      }
       result.attempts = attempt;
       result.http_status = status;
       result.content_type = im.content_type;
@@ -601,8 +924,11 @@ SendResult HttpTransport::send(const BodySegment* segments, std::size_t count,
           rc = CURLE_OPERATION_TIMEDOUT;
           std::snprintf(im.errbuf, sizeof im.errbuf, "aborted at the shutdown deadline");
         }
-        last_error = std::string("curl error ") + std::to_string(rc) + ": " +
-                     (im.errbuf[0] != '\0' ? im.errbuf : C.easy_strerror(rc));
+        if (result.builtin_client && im.own_error)
+          last_error = im.errbuf; // the own client's; connecting is libcurl's (below)
+        else
+          last_error = std::string("curl error ") + std::to_string(rc) + ": " +
+                       (im.errbuf[0] != '\0' ? im.errbuf : C.easy_strerror(rc));
       } else if (status < 200 || status > 299) {
         retry = retryable_http(status);
         last_error = "HTTP " + std::to_string(status);

@@ -42,6 +42,9 @@ struct HttpTransportOptions {
   // OTLP/gRPC: HTTP/2 (prior knowledge on http://, ALPN on https://), `te: trailers`, success and
   // retry decided by the grpc-status trailer.
   bool grpc = false;
+  // Plain http:// endpoints without a proxy: requests go through autospan's own HTTP/1.1 client
+  // (libcurl still resolves and connects). Off, or for any other endpoint, libcurl does it all.
+  bool builtin_http = true;
   RetryPolicy retry;
 };
 
@@ -52,6 +55,7 @@ struct SendResult {
   int grpc_status = -1; // -1: none received
   std::string content_type;
   std::string body; // of the last response (bounded)
+  bool builtin_client = false; // the request went through the own HTTP/1.1 client
 };
 
 // Whether this libcurl can speak HTTP/2 (needed for OTLP/gRPC). Loads libcurl.

@@ -121,6 +121,7 @@ std::unique_ptr<SpanExporter> make_otlp_exporter(const OtlpOptions& options) {
   t.ca_file = options.certificate_file;
   t.client_cert_file = options.client_certificate_file;
   t.client_key_file = options.client_key_file;
+  t.builtin_http = options.builtin_http;
   switch (options.protocol) {
   case OtlpProtocol::HttpProtobuf:
     t.content_type = "application/x-protobuf";

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cstdlib>
 #include <ctime>
 
 using namespace autospan::test;
@@ -26,9 +27,17 @@ namespace {
 const char* const kSecret = "Bearer s3cr3t-t0ken-value";
 const char* const kSecret2 = "tenant-8f1e2d";
 
+// unit.export.http runs these cases with the own HTTP/1.1 client (the default for http://),
+// unit.export.http_libcurl with libcurl doing the whole request.
+bool libcurl_only() {
+  const char* v = std::getenv("AUTOSPAN_TEST_HTTP_CLIENT");
+  return v != nullptr && std::string(v) == "libcurl";
+}
+
 HttpTransportOptions fast_options(const std::string& url) {
   HttpTransportOptions o;
   o.url = url;
+  o.builtin_http = !libcurl_only();
   o.content_type = "application/x-protobuf";
   o.headers = {{"Authorization", kSecret}, {"X-Tenant", kSecret2}};
   o.retry.initial_backoff = milliseconds(50);
@@ -78,6 +87,7 @@ TEST_CASE("http: POST with content type, custom headers and keep-alive", "[http]
     CHECK(r.result == ExportResult::Success);
     CHECK(r.attempts == 1);
     CHECK(r.http_status == 200);
+    CHECK(r.builtin_client == !libcurl_only());
   }
   auto reqs = server.requests();
   REQUIRE(reqs.size() == 3);
