@@ -1,5 +1,7 @@
-// One libcurl easy handle that POSTs export requests, with OTLP's retry rules. libcurl is loaded
-// on the first send (curl_api.h), not when the transport is made.
+// POSTs export requests with OTLP's retry rules: through one libcurl easy handle, or, for plain
+// http:// endpoints without a proxy, through an own HTTP/1.1 client on a connection that a
+// libcurl CONNECT_ONLY handle opens (HttpTransportOptions::builtin_http). libcurl is loaded on
+// the first send (curl_api.h), not when the transport is made.
 //
 // Every send() is bounded by its deadline (retries, backoff sleeps, connect and transfer
 // included). The handle is reused, so connections are kept alive between batches. Header values
