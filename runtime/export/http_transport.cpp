@@ -590,8 +590,18 @@ CURLcode HttpTransport::Impl::builtin_perform(const HttpTransport& t, const std:
     const bool reused = !fresh;
     fresh = false;
     CURLcode rc = write_request(t, deadline);
-    if (rc == CURLE_OK)
+    if (rc == CURLE_OK) {
       rc = read_response(t, deadline, status);
+    } else if (rc == CURLE_SEND_ERROR) {
+      // A collector may answer before it has read the whole body (413 Payload Too Large) and
+      // close: that answer, not the broken send, is the outcome (no retry of a 4xx).
+      std::string send_error = errbuf;
+      if (read_response(t, std::min(deadline, std::chrono::steady_clock::now() + kWaitSlice),
+                        status) == CURLE_OK)
+        rc = CURLE_OK;
+      else
+        std::snprintf(errbuf, sizeof errbuf, "%s", send_error.c_str());
+    }
     if (rc == CURLE_OK)
       return rc;
     drop_connection();

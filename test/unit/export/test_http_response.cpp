@@ -340,6 +340,35 @@ TEST_CASE("http client: a server that closes kept-alive connections loses no req
   }
 }
 
+TEST_CASE("http client: an answer sent before the body was read is the outcome",
+          "[http_response]") {
+  std::atomic<int> requests{0};
+  RawServer server([&](int fd, int) {
+    // Read the head only, refuse, and close with the body unread.
+    std::string in;
+    char buf[4096];
+    while (in.find("\r\n\r\n") == std::string::npos) {
+      ssize_t n = read(fd, buf, sizeof buf);
+      if (n <= 0)
+        return;
+      in.append(buf, static_cast<std::size_t>(n));
+    }
+    ++requests;
+    RawServer::write_all(fd, "HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n"
+                             "Content-Length: 8\r\n\r\ntoo big!");
+    shutdown(fd, SHUT_WR);
+    std::this_thread::sleep_for(milliseconds(50));
+  });
+  auto t = plain_transport(server.url());
+  SendResult r = post(*t, std::string(std::size_t{64} << 20, 'x')); // more than the socket buffers
+  CHECK(r.builtin_client);
+  CHECK(r.http_status == 413);
+  CHECK(r.result == ExportResult::Failure); // a 4xx: no retry
+  CHECK(r.attempts == 1);
+  CHECK(r.body == "too big!");
+  CHECK(requests.load() == 1);
+}
+
 TEST_CASE("http client: a reply that is not HTTP fails the batch without a retry",
           "[http_response]") {
   std::atomic<int> requests{0};
