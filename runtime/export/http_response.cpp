@@ -11,37 +11,17 @@ namespace {
 // a collector's answer.
 constexpr std::size_t kMaxHead = std::size_t{64} * 1024;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // Whether the comma-separated list `value` holds `token` (case-insensitive).
 bool has_token(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     std::size_t comma = value.find(',');
-    std::string_view item = value.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-      item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
-      item.remove_suffix(1);
-    if (iequals(item, token))
+    if (header_name_equals(trim_header_value(value.substr(0, comma)), token))
       return true;
     if (comma == std::string_view::npos)
       break;
     value.remove_prefix(comma + 1);
   }
   return false;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
 }
 
 // Decimal digits only, no overflow.
@@ -58,6 +38,22 @@ bool parse_decimal(std::string_view s, unsigned long long& out) {
 }
 
 } // namespace
+
+bool header_name_equals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string_view trim_header_value(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
 
 void HttpResponseReader::fail(const char* why) {
   state_ = State::Error;
@@ -152,8 +148,8 @@ bool HttpResponseReader::head_line(std::string_view text) {
     return false;
   }
   std::string_view name = text.substr(0, colon);
-  std::string_view value = trim(text.substr(colon + 1));
-  if (iequals(name, "content-length")) {
+  std::string_view value = trim_header_value(text.substr(colon + 1));
+  if (header_name_equals(name, "content-length")) {
     unsigned long long n = 0;
     if (!parse_decimal(value, n) || (has_length_ && n != length_)) {
       fail("invalid Content-Length in the response");
@@ -161,16 +157,16 @@ bool HttpResponseReader::head_line(std::string_view text) {
     }
     has_length_ = true;
     length_ = n;
-  } else if (iequals(name, "transfer-encoding")) {
+  } else if (header_name_equals(name, "transfer-encoding")) {
     chunked_ = has_token(value, "chunked");
-  } else if (iequals(name, "connection")) {
+  } else if (header_name_equals(name, "connection")) {
     if (has_token(value, "close"))
       keep_alive_ = false;
     else if (http10_ && has_token(value, "keep-alive"))
       keep_alive_ = true;
-  } else if (iequals(name, "content-type")) {
+  } else if (header_name_equals(name, "content-type")) {
     content_type_.assign(value);
-  } else if (iequals(name, "retry-after")) {
+  } else if (header_name_equals(name, "retry-after")) {
     retry_after_.assign(value);
   }
   return true;

@@ -11,6 +11,11 @@
 
 namespace autospan::internal {
 
+// Header names compare case-insensitively (ASCII).
+bool header_name_equals(std::string_view a, std::string_view b) noexcept;
+// A header value without the spaces and tabs around it (and a line end, if any).
+std::string_view trim_header_value(std::string_view s) noexcept;
+
 class HttpResponseReader {
 public:
   enum class State { Head, Body, Done, Error };

@@ -29,25 +29,6 @@ constexpr std::size_t kMaxResponseBody = std::size_t{64} * 1024;
 constexpr std::size_t kMaxLoggedBody = 200;
 constexpr auto kWarnInterval = std::chrono::seconds(60);
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
-
 // scheme://host[:port]/path, without user info, query or fragment (they may carry credentials).
 std::string make_display_url(const std::string& url) {
   std::size_t scheme_end = url.find("://");
@@ -63,7 +44,7 @@ std::string make_display_url(const std::string& url) {
 
 // Milliseconds to wait per a Retry-After value (delay-seconds or HTTP-date), or -1.
 long long parse_retry_after(const CurlApi& api, std::string_view value) {
-  value = trim(value);
+  value = trim_header_value(value);
   if (value.empty())
     return -1;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -314,15 +295,15 @@ struct HttpTransport::Impl {
     std::size_t colon = line.find(':');
     if (colon == std::string_view::npos)
       return len;
-    std::string_view name = trim(line.substr(0, colon));
-    std::string_view value = trim(line.substr(colon + 1));
-    if (iequals(name, "content-type"))
+    std::string_view name = trim_header_value(line.substr(0, colon));
+    std::string_view value = trim_header_value(line.substr(colon + 1));
+    if (header_name_equals(name, "content-type"))
       self->content_type.assign(value);
-    else if (iequals(name, "retry-after"))
+    else if (header_name_equals(name, "retry-after"))
       self->retry_after.assign(value);
-    else if (iequals(name, "grpc-status"))
+    else if (header_name_equals(name, "grpc-status"))
       self->grpc_status.assign(value);
-    else if (iequals(name, "grpc-message"))
+    else if (header_name_equals(name, "grpc-message"))
       self->grpc_message.assign(value);
     return len;
   }

@@ -56,7 +56,7 @@ struct SendResult {
   long http_status = 0;
   int grpc_status = -1; // -1: none received
   std::string content_type;
-  std::string body; // of the last response (bounded)
+  std::string body;            // of the last response (bounded)
   bool builtin_client = false; // the request went through the own HTTP/1.1 client
 };
 
