@@ -1,7 +1,8 @@
 // Export-side cost per span: OTLP protobuf and JSON encoding, and a whole http/protobuf export
 // (encode + libcurl POST on a kept-alive loopback connection), in thread CPU time. The
 // "pre-encoded" rows give the exporter the spans as the batch worker encodes auto spans (bytes
-// ready to send): what the otlp exporter itself then costs.
+// ready to send): what the otlp exporter itself then costs, with the own HTTP/1.1 client (the
+// default for http://) and with libcurl doing the whole request.
 //
 //   autospan_export_bench [spans_per_batch] [batches]
 //
@@ -83,11 +84,12 @@ int main(int argc, char** argv) {
   pre.encoded_count = spans;
 
   auto export_cost = [&](OtlpProtocol protocol, OtlpCompression compression,
-                         const ExportBatch& what) {
+                         const ExportBatch& what, bool builtin_http = true) {
     OtlpOptions o;
     o.endpoint = server.url();
     o.protocol = protocol;
     o.compression = compression;
+    o.builtin_http = builtin_http;
     auto e = make_otlp_exporter(o);
     if (!e) {
       std::fprintf(stderr, "cannot create exporter\n");
@@ -102,6 +104,9 @@ int main(int argc, char** argv) {
   };
   double http_ns = export_cost(OtlpProtocol::HttpProtobuf, OtlpCompression::None, view);
   double pre_ns = export_cost(OtlpProtocol::HttpProtobuf, OtlpCompression::None, pre);
+  // The same with libcurl doing the whole request (AUTOSPAN_OTLP_HTTP_CLIENT=libcurl).
+  double pre_curl_ns =
+      export_cost(OtlpProtocol::HttpProtobuf, OtlpCompression::None, pre, /*builtin_http=*/false);
   double gzip_ns = export_cost(OtlpProtocol::HttpProtobuf, OtlpCompression::Gzip, view);
   double http_json_ns = export_cost(OtlpProtocol::HttpJson, OtlpCompression::None, view);
 
@@ -115,6 +120,8 @@ int main(int argc, char** argv) {
   std::printf(
       "  http/protobuf, pre-encoded %6.1f ns  (head + POST: auto spans the worker encoded)\n",
       pre_ns);
+  std::printf("  the same through libcurl   %6.1f ns  (AUTOSPAN_OTLP_HTTP_CLIENT=libcurl)\n",
+              pre_curl_ns);
   std::printf("  http/protobuf + gzip      %7.1f ns\n", gzip_ns);
   std::printf("  http/json export          %7.1f ns\n", http_json_ns);
   return 0;

@@ -139,6 +139,10 @@ void run_export_suite(Context& ctx) {
                            {"offered 1M spans/s, OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048",
                             1000000,
                             {{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "2048"}}},
+                           // The baseline of the own HTTP/1.1 client, in the same run.
+                           {"offered 1M spans/s, AUTOSPAN_OTLP_HTTP_CLIENT=libcurl",
+                            1000000,
+                            {{"AUTOSPAN_OTLP_HTTP_CLIENT", "libcurl"}}},
                            {"offered 250k spans/s", 250000, {}},
                            {"unpaced (as fast as the producer can)", 0, {}}};
   Table t({"plugin, one producer", "spans", "dropped", "total CPU ns/span", "producer ns/span",
