@@ -673,8 +673,19 @@ std::unique_ptr<HttpTransport> HttpTransport::create(HttpTransportOptions option
   im.builtin = t->options_.builtin_http && !t->options_.grpc &&
                split_plain_url(t->options_.url, host, target) && !proxy_configured();
   if (im.builtin) {
-    im.request_line = "POST " + target + " HTTP/1.1\r\nHost: " + host +
-                      "\r\nUser-Agent: autospan/" AUTOSPAN_VERSION_STRING "\r\nAccept: */*\r\n";
+    // A configured header of the same name replaces the client's own (as with libcurl): one
+    // Host header, whichever it is.
+    auto configured = [&](std::string_view name) {
+      return std::any_of(t->options_.headers.begin(), t->options_.headers.end(),
+                         [&](const auto& h) { return header_name_equals(h.first, name); });
+    };
+    im.request_line = "POST " + target + " HTTP/1.1\r\n";
+    if (!configured("Host"))
+      im.request_line += "Host: " + host + "\r\n";
+    if (!configured("User-Agent"))
+      im.request_line += "User-Agent: autospan/" AUTOSPAN_VERSION_STRING "\r\n";
+    if (!configured("Accept"))
+      im.request_line += "Accept: */*\r\n";
     im.fields_plain = header_fields(im.lines_plain);
     im.fields_gzip = header_fields(im.lines_gzip);
   }

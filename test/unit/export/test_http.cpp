@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <ctime>
 
@@ -100,6 +102,30 @@ TEST_CASE("http: POST with content type, custom headers and keep-alive", "[http]
   CHECK(reqs[0].header("Content-Encoding").empty());
   CHECK(reqs[2].body == "body2");
   CHECK(server.connections() == 1); // one connection reused
+}
+
+TEST_CASE("http: a configured Host or User-Agent header replaces the client's own", "[http]") {
+  TestServer server;
+  HttpTransportOptions o = fast_options(server.url());
+  o.headers = {{"Host", "collector.example"}, {"User-Agent", "shop/1.0"}};
+  auto t = transport(o);
+  SendResult r = send_text(*t, "x", seconds(5));
+  CHECK(r.result == ExportResult::Success);
+  auto reqs = server.requests();
+  REQUIRE(reqs.size() == 1);
+  auto count = [&](const std::string& name) {
+    return std::count_if(reqs[0].headers.begin(), reqs[0].headers.end(), [&](const auto& h) {
+      return h.first.size() == name.size() &&
+             std::equal(h.first.begin(), h.first.end(), name.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) ==
+                      std::tolower(static_cast<unsigned char>(b));
+             });
+    });
+  };
+  CHECK(count("Host") == 1);
+  CHECK(count("User-Agent") == 1);
+  CHECK(reqs[0].header("Host") == "collector.example");
+  CHECK(reqs[0].header("User-Agent") == "shop/1.0");
 }
 
 TEST_CASE("http: retries 429/502/503/504 and connection resets, then succeeds", "[http]") {
