@@ -177,7 +177,7 @@ struct HttpTransport::Impl {
 
   const HttpTransport* owner_transport = nullptr; // for the progress callback
 
-  // The own HTTP/1.1 client (HttpTransportOptions::builtin_http; use_builtin() says when). One
+  // The own HTTP/1.1 client (HttpTransportOptions::builtin_http; create() decides when). One
   // kept-alive connection, which a CONNECT_ONLY libcurl handle opens (name resolution with its
   // timeout, IPv6, connect timeout) and owns; requests and responses go over its socket directly:
   // the head and the body segments in one sendmsg(), no copy of the body, and one wait for the
@@ -186,7 +186,8 @@ struct HttpTransport::Impl {
   std::string request_line; // "POST /path HTTP/1.1\r\nHost: ...\r\nUser-Agent: ...\r\n"
   std::string fields_plain; // the header lines, CRLF-terminated, without Content-Length
   std::string fields_gzip;
-  std::string head; // of the request in progress
+  std::string head;          // of the request in progress
+  std::vector<iovec> pieces; // head, then body_segments: what write_request() sends
   CURL* connector = nullptr;
   pid_t connector_owner = 0;
   int fd = -1;
@@ -199,8 +200,7 @@ struct HttpTransport::Impl {
     connector = nullptr;            // in a forked child: the parent's, left alone
     fd = -1;
   }
-  CURLcode builtin_connect(const HttpTransport& t, const std::string& url,
-                           std::chrono::steady_clock::time_point deadline);
+  CURLcode builtin_connect(const std::string& url, std::chrono::steady_clock::time_point deadline);
   CURLcode wait_socket(const HttpTransport& t, short events,
                        std::chrono::steady_clock::time_point deadline);
   CURLcode write_request(const HttpTransport& t, std::chrono::steady_clock::time_point deadline);
@@ -368,7 +368,7 @@ constexpr auto kWaitSlice = std::chrono::milliseconds(100);
 
 } // namespace
 
-CURLcode HttpTransport::Impl::builtin_connect(const HttpTransport& t, const std::string& url,
+CURLcode HttpTransport::Impl::builtin_connect(const std::string& url,
                                               std::chrono::steady_clock::time_point deadline) {
   using namespace std::chrono;
   drop_connection();
@@ -404,7 +404,6 @@ CURLcode HttpTransport::Impl::builtin_connect(const HttpTransport& t, const std:
   }
   fd = socket;
   fresh = true;
-  (void)t;
   return CURLE_OK;
 }
 
@@ -440,28 +439,17 @@ CURLcode HttpTransport::Impl::wait_socket(const HttpTransport& t, short events,
 
 CURLcode HttpTransport::Impl::write_request(const HttpTransport& t,
                                             std::chrono::steady_clock::time_point deadline) {
-  constexpr std::size_t kMaxIov = 64;
-  std::size_t segment = 0; // 0: the head, then body_segments[segment - 1]
-  std::size_t offset = 0;
-  const std::size_t count = body_segments.size() + 1;
-  for (;;) {
-    iovec iov[kMaxIov];
-    std::size_t n = 0;
-    for (std::size_t i = segment, skip = offset; i < count && n < kMaxIov; ++i, skip = 0) {
-      const char* base =
-          i == 0 ? head.data() : reinterpret_cast<const char*>(body_segments[i - 1].data);
-      std::size_t size = i == 0 ? head.size() : body_segments[i - 1].size;
-      if (size - skip == 0)
-        continue;
-      iov[n].iov_base = const_cast<char*>(base + skip);
-      iov[n].iov_len = size - skip;
-      ++n;
-    }
-    if (n == 0)
-      return CURLE_OK;
+  pieces.clear();
+  pieces.push_back({head.data(), head.size()});
+  for (const BodySegment& seg : body_segments)
+    if (seg.size != 0)
+      pieces.push_back({const_cast<std::uint8_t*>(seg.data), seg.size});
+  constexpr std::size_t kMaxIov = 64; // per call; the loop sends the rest
+  std::size_t next = 0;               // first piece not (wholly) sent
+  while (next < pieces.size()) {
     msghdr msg{};
-    msg.msg_iov = iov;
-    msg.msg_iovlen = n;
+    msg.msg_iov = &pieces[next];
+    msg.msg_iovlen = std::min(kMaxIov, pieces.size() - next);
     ssize_t sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent < 0) {
       if (errno == EINTR)
@@ -475,22 +463,16 @@ CURLcode HttpTransport::Impl::write_request(const HttpTransport& t,
       std::snprintf(errbuf, sizeof errbuf, "send: %s", std::strerror(errno));
       return CURLE_SEND_ERROR;
     }
+    // Drop what went out: whole pieces, then the start of a partly sent one.
     auto left = static_cast<std::size_t>(sent);
-    while (left > 0 && segment < count) {
-      std::size_t size = segment == 0 ? head.size() : body_segments[segment - 1].size;
-      std::size_t take = std::min(left, size - offset);
-      offset += take;
-      left -= take;
-      if (offset == size) {
-        ++segment;
-        offset = 0;
-      }
+    while (next < pieces.size() && left >= pieces[next].iov_len)
+      left -= pieces[next++].iov_len;
+    if (left > 0) {
+      pieces[next].iov_base = static_cast<char*>(pieces[next].iov_base) + left;
+      pieces[next].iov_len -= left;
     }
-    while (segment < count && (segment == 0 ? head.size() : body_segments[segment - 1].size) == 0)
-      ++segment;
-    if (segment == count)
-      return CURLE_OK;
   }
+  return CURLE_OK;
 }
 
 CURLcode HttpTransport::Impl::read_response(const HttpTransport& t,
@@ -565,7 +547,7 @@ CURLcode HttpTransport::Impl::builtin_perform(const HttpTransport& t, const std:
         drop_connection();
     }
     if (fd < 0) {
-      if (CURLcode rc = builtin_connect(t, url, deadline); rc != CURLE_OK)
+      if (CURLcode rc = builtin_connect(url, deadline); rc != CURLE_OK)
         return rc;
     }
     const bool reused = !fresh;
