@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -110,15 +111,39 @@ Batch typical_batch(std::size_t n) {
   return b;
 }
 
-std::string temp_path(const std::string& name) {
-  static const std::string dir = [] {
+namespace {
+
+// One directory per test process, removed when that process exits (a forked child that calls
+// exit() leaves it to its parent).
+class TempDir {
+public:
+  TempDir() : owner_(getpid()) {
     char tmpl[] = "/tmp/autospan-export-test-XXXXXX";
     if (mkdtemp(tmpl) == nullptr)
       throw std::runtime_error("mkdtemp failed");
-    return std::string(tmpl);
-  }();
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    if (getpid() != owner_)
+      return;
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+private:
+  pid_t owner_;
+  std::string path_;
+};
+
+} // namespace
+
+std::string temp_path(const std::string& name) {
+  static const TempDir dir;
   static int counter = 0;
-  return dir + "/" + std::to_string(++counter) + "-" + name;
+  return dir.path() + "/" + std::to_string(++counter) + "-" + name;
 }
 
 void write_file(const std::string& path, const std::string& data) {
