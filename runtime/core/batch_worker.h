@@ -54,7 +54,7 @@ public:
   void start();
   // Wakes the export thread (producer side: lock-free).
   void wake() noexcept;
-  // wake(), unless the sender polls the rings anyway (a ring below half full).
+  // wake(), unless the sender polls the rings anyway (a ring below three quarters full).
   void nudge() noexcept;
   // Exports everything recorded so far; waits at most `timeout`. Returns false on timeout, and
   // when spans stay queued because the collector is unavailable.
@@ -218,7 +218,7 @@ private:
   std::atomic<std::uint32_t> unserved_wakes_{0};  // producer wake-ups since the sender last woke
   std::atomic<bool> sender_polling_{false};       // the sender comes back to the rings on a timer
   std::atomic<std::uint64_t> drained_records_{0}; // records taken from the rings (pipeline lock)
-  // The sender's poll period: a quarter ring's worth at the rate seen, within these bounds; it
+  // The sender's poll period: half a ring's worth at the rate seen, within these bounds; it
   // polls only while that rate brings at least kPollMinRecords per kPollMax.
   static constexpr std::chrono::microseconds kPollMin{100};
   static constexpr std::chrono::milliseconds kPollMax{10};

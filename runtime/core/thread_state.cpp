@@ -179,9 +179,9 @@ void ring_publish_check(ThreadState* t, std::uint64_t end) noexcept {
   ring_set_cached_tail(t, t->tail.load(std::memory_order_acquire));
   // While the export thread catches up, wake it again at most every sixteenth of the ring.
   const std::uint64_t used = end - t->cached_tail;
-  if (used >= cap / 4 && (end & (cap / 16 - 1)) == 0) {
-    if (used >= cap / 2) {
-      grow_ring(t, false); // half full: more room before the export thread gets to it
+  if (used >= cap / 2 && (end & (cap / 16 - 1)) == 0) {
+    if (used >= cap / 2 + cap / 4) {
+      grow_ring(t, false); // 3/4 full: more room before the export thread gets to it
       worker_wake();
     } else {
       worker_nudge();

@@ -174,7 +174,7 @@ struct ThreadState {
   // From cached_tail (the consumer's index as last read) and the ring's size, kept in step by
   // ring_set_cached_tail: the position from which a reservation finds the ring full by that index
   // (cached_tail itself without a ring), and the one from which a publication re-reads the
-  // consumer's index (a quarter ring on). One compare each on the kept span's path.
+  // consumer's index (half a ring on). One compare each on the kept span's path.
   std::uint64_t full_at = 0;
   std::uint64_t check_at = 1;
   // Written by the owning thread only (release), read by the export thread (acquire). On this
@@ -284,19 +284,21 @@ inline void ring_set_cached_tail(ThreadState* t, std::uint64_t tail) noexcept {
   const std::uint64_t cap = t->ring != nullptr ? std::uint64_t{t->ring_mask} + 1 : 0;
   t->cached_tail = tail;
   t->full_at = tail + cap;
-  t->check_at = tail + (cap >= 4 ? cap / 4 : 1);
+  t->check_at = tail + (cap >= 2 ? cap / 2 : 1);
 }
 
 // After writing slot `h`: publishes it (and the slots nested writers filled meanwhile) and, when
-// the ring looks at least a quarter full, re-reads the consumer's index (one shared cache line
-// read per quarter ring) and wakes the export thread if it really is; never takes a lock. A
-// quarter, not a half: the export thread then has three quarters of the ring's time to be
-// scheduled and drain (a 2048-record ring fills in 2 ms at 1 M spans/s).
+// the ring looks at least half full, re-reads the consumer's index (one shared cache line read
+// per half ring) and, if it really is, wakes the sender or export thread (worker_nudge); at
+// three quarters full it also grows the ring (grow_ring) and wakes it whether or not it polls
+// (worker_wake). Never takes a lock. Half, not a quarter: the sender polls about when half a ring
+// has filled (BatchWorker::sender_run), and each of its timer wake-ups costs more than the drain
+// it does (see there); a ring that fills faster than that grows, so nothing is lost meanwhile.
 void worker_wake() noexcept;
-// The same below half full: skipped while the sender polls the rings anyway (spans streaming
-// in), so that a steady producer makes no futex calls.
+// worker_wake(), skipped while the sender polls the rings anyway (spans streaming in), so that a
+// steady producer makes no futex calls.
 void worker_nudge() noexcept;
-// The part of ring_publish for a ring that looks at least a quarter full.
+// The part of ring_publish for a ring that looks at least half full.
 void ring_publish_check(ThreadState* t, std::uint64_t end) noexcept;
 // Publishes slot `h` (and what nested writers filled); returns the new head, or 0 when an
 // interrupted write below us publishes ours with its own. The caller runs ring_publish_check

@@ -116,15 +116,15 @@ TEST_CASE("the ring's limits follow the consumer's index as last read", "[ring]"
   CHECK_FALSE(ai::ring_reserve_is_slow(&t)); // 63 records in use: room for one more
   t.head_local = 164;
   CHECK(ai::ring_reserve_is_slow(&t));
-  // A publication re-reads the consumer's index from a quarter ring on; an interrupted write's
+  // A publication re-reads the consumer's index from half a ring on; an interrupted write's
   // (end 0) never does.
-  CHECK_FALSE(ai::ring_needs_check(&t, 115));
-  CHECK(ai::ring_needs_check(&t, 116));
+  CHECK_FALSE(ai::ring_needs_check(&t, 131));
+  CHECK(ai::ring_needs_check(&t, 132));
   CHECK_FALSE(ai::ring_needs_check(&t, 0));
   ai::ring_set_cached_tail(&t, 164);
   CHECK_FALSE(ai::ring_reserve_is_slow(&t));
-  CHECK_FALSE(ai::ring_needs_check(&t, 179));
-  CHECK(ai::ring_needs_check(&t, 180));
+  CHECK_FALSE(ai::ring_needs_check(&t, 195));
+  CHECK(ai::ring_needs_check(&t, 196));
   t.ring = nullptr;
 }
 

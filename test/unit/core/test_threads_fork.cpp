@@ -120,9 +120,9 @@ TEST_CASE("a ring found full grows, up to its limit, and nothing is lost", "[thr
   CHECK(dropped > 0);
   CHECK(spans.size() + dropped == static_cast<std::size_t>(kRounds * (kCalls + 1)));
   REQUIRE(caps.size() == kRounds);
-  // An overflowing round grows the ring (at half full and when full, one step at a time, each
-  // once the export thread has retired the previous ring); none goes past kRingGrowth times the
-  // queue.
+  // An overflowing round grows the ring (at three quarters full and when full, one step at a time,
+  // each once the export thread has retired the previous ring); none goes past kRingGrowth times
+  // the queue.
   CHECK(caps.front() >= 128);
   CHECK(std::is_sorted(caps.begin(), caps.end()));
   CHECK(caps.back() == 64 * autospan::internal::kRingGrowth);
