@@ -172,7 +172,36 @@ struct BatchWorker::SiteBytes {
   std::string head;
   std::string attributes;
   std::size_t attribute_count = 0;
+  // What encode_direct copies, each followed by kCopySlack bytes (copy_padded): the head, and
+  // the span's tail for the thread whose bytes were current at tail_gen: the attributes, that
+  // thread's attributes and the flags field (not remote; encode_direct patches that bit).
+  std::vector<std::uint8_t> head_padded;
+  std::vector<std::uint8_t> tail;
+  std::size_t tail_size = 0;
+  std::uint64_t tail_gen = 0; // 0: not built
+  std::size_t body_root = 0;  // the span's encoded size when it is a root (no parent id)
 };
+
+namespace {
+
+// copy_padded's over-read and over-write, at most.
+constexpr std::size_t kCopySlack = 16;
+
+// Copies n bytes in 16-byte pieces, inline: reads up to kCopySlack - 1 bytes past src + n and
+// writes as many past dst + n, so both buffers must have that much room beyond. A site's bytes are
+// a hundred or two, and a call to memcpy for each of them cost more than the copy.
+inline std::uint8_t* copy_padded(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) {
+  for (std::size_t i = 0; i < n; i += kCopySlack)
+    std::memcpy(dst + i, src + i, kCopySlack);
+  return dst + n;
+}
+
+// The flags field (16, fixed32) of a direct span: sampled and has_is_remote; is_remote is bit 9,
+// the low bit of the value's second byte.
+constexpr std::uint8_t kFlagsField[6] = {0x85, 0x01, 0x01, 0x01, 0x00, 0x00};
+constexpr std::size_t kFlagsRemoteByte = 3; // from the field's start: (0x200 >> 8) goes here
+
+} // namespace
 
 std::mutex g_trace_state_mutex;
 std::deque<std::pair<std::pair<std::uint64_t, std::uint64_t>, std::string>> g_trace_states;
@@ -717,14 +746,17 @@ bool BatchWorker::drain_ring(ThreadState* t) {
   }
   std::size_t max_queue = config().max_queue;
   const bool direct = encode_direct_ && prepare_direct(t);
+  direct_.block_left = 0;
   while (tail != head) {
     const Record& r = ring.at(tail);
     if (r.type == RecordType::Span || r.type == RecordType::ManualSpan) {
       if (queued_ >= max_queue)
         break;
     }
-    if (!(r.type == RecordType::Span && direct && encode_direct(t, r)))
+    if (!(r.type == RecordType::Span && direct && encode_direct(t, r))) {
+      direct_.block_left = 0; // the general path may start a block of its own
       convert(t, r);
+    }
     ++tail;
   }
   drained_records_.store(drained_records_.load(std::memory_order_relaxed) + (tail - start),
@@ -766,6 +798,7 @@ void BatchWorker::update_thread_bytes(ThreadState* t) {
   thread_bytes_tid_ = t->tid;
   std::memcpy(thread_bytes_name_, t->thread_name, sizeof thread_bytes_name_);
   bool named = t->thread_name[0] != '\0' && process_comm_ != t->thread_name;
+  ++thread_bytes_gen_; // the sites' tails are rebuilt with these bytes
   thread_bytes_.clear();
   thread_attribute_count_ = 1;
   put_attribute(thread_bytes_, "thread.id", any_int(static_cast<std::int64_t>(t->tid)));
@@ -775,7 +808,7 @@ void BatchWorker::update_thread_bytes(ThreadState* t) {
   }
 }
 
-const BatchWorker::SiteBytes* BatchWorker::site_bytes(std::uint32_t site_id) {
+BatchWorker::SiteBytes* BatchWorker::site_bytes(std::uint32_t site_id) {
   if (site_id < site_bytes_.size() && site_bytes_[site_id])
     return site_bytes_[site_id].get();
   const SiteInfo* site = site_info(site_id);
@@ -796,10 +829,24 @@ const BatchWorker::SiteBytes* BatchWorker::site_bytes(std::uint32_t site_id) {
                   any_int(static_cast<std::int64_t>(site->line)));
     ++sb->attribute_count;
   }
+  sb->head_padded.assign(sb->head.begin(), sb->head.end());
+  sb->head_padded.resize(sb->head.size() + kCopySlack);
   if (site_id >= site_bytes_.size())
     site_bytes_.resize(site_id + 1);
   site_bytes_[site_id] = std::move(sb);
   return site_bytes_[site_id].get();
+}
+
+void BatchWorker::build_site_tail(SiteBytes& sb) {
+  sb.tail.clear();
+  sb.tail.insert(sb.tail.end(), sb.attributes.begin(), sb.attributes.end());
+  sb.tail.insert(sb.tail.end(), thread_bytes_.begin(), thread_bytes_.end());
+  sb.tail.insert(sb.tail.end(), std::begin(kFlagsField), std::end(kFlagsField));
+  sb.tail_size = sb.tail.size();
+  sb.tail.resize(sb.tail_size + kCopySlack);
+  // trace_id, span_id, start and end (18 + 10 + 9 + 9), the head and the tail.
+  sb.body_root = 18 + 10 + sb.head.size() + 18 + sb.tail_size;
+  sb.tail_gen = thread_bytes_gen_;
 }
 
 // What encode_direct needs that stays the same for a whole drain of one ring, read once: the
@@ -846,18 +893,24 @@ bool BatchWorker::encode_direct(const ThreadState* t, const Record& r) {
     if (lookup_trace_state(r.trace_hi, r.trace_lo, ts))
       return false;
   }
-  const SiteBytes* sb = r.site_id < site_bytes_.size() && site_bytes_[r.site_id]
-                            ? site_bytes_[r.site_id].get()
-                            : site_bytes(r.site_id);
+  SiteBytes* sb = r.site_id < site_bytes_.size() && site_bytes_[r.site_id]
+                      ? site_bytes_[r.site_id].get()
+                      : site_bytes(r.site_id);
   if (sb == nullptr)
     return false;
   if (sb->attribute_count > direct_.attribute_room)
     return false;
+  if (sb->tail_gen != thread_bytes_gen_)
+    build_site_tail(*sb);
 
-  const std::size_t body = 18 + 10 + (root ? 0 : 10) + sb->head.size() + 18 +
-                           sb->attributes.size() + thread_bytes_.size() + 6;
-  QueueBlock& b = fill_block();
-  std::uint8_t* const start = b.room(1 + varint_size(body) + body);
+  const std::size_t body = sb->body_root + (root ? 0 : 10);
+  // The block being filled, kept for the drain (drain_ring forgets it before the general path).
+  if (direct_.block_left == 0) {
+    direct_.block = &fill_block();
+    direct_.block_left = batch_size() - direct_.block->total();
+  }
+  QueueBlock& b = *direct_.block;
+  std::uint8_t* const start = b.room(1 + varint_size(body) + body + kCopySlack);
   std::uint8_t* p = start;
   *p++ = 0x12; // ScopeSpans.spans
   p = put_varint(p, body);
@@ -873,25 +926,17 @@ bool BatchWorker::encode_direct(const ThreadState* t, const Record& r) {
     *p++ = 8;
     p = put_be64(p, r.parent_span_id);
   }
-  // Protobuf bytes, not a string: no terminator.
-  std::memcpy(p, sb->head.data(), sb->head.size()); // NOLINT(bugprone-not-null-terminated-result)
-  p += sb->head.size();
+  p = copy_padded(p, sb->head_padded.data(), sb->head.size());
   *p++ = 0x39; // start_time_unix_nano, fixed64
   p = put_le64(p, unix_nanos(r.start));
   *p++ = 0x41; // end_time_unix_nano, fixed64
   p = put_le64(p, unix_nanos(r.end));
-  std::memcpy(p, sb->attributes.data(), // NOLINT(bugprone-not-null-terminated-result)
-              sb->attributes.size());
-  p += sb->attributes.size();
-  std::memcpy(p, thread_bytes_.data(), thread_bytes_.size());
-  p += thread_bytes_.size();
-  *p++ = 0x85; // flags (field 16, fixed32): sampled, has_is_remote, is_remote
-  *p++ = 0x01;
-  std::uint32_t flags = 0x1u | 0x100u | ((r.flags & kRecParentRemote) != 0 ? 0x200u : 0u);
-  std::memcpy(p, &flags, 4);
-  p += 4;
+  p = copy_padded(p, sb->tail.data(), sb->tail_size);
+  if ((r.flags & kRecParentRemote) != 0)
+    *(p - (sizeof kFlagsField - kFlagsRemoteByte)) |= 0x02;
   b.used += static_cast<std::size_t>(p - start);
   ++b.encoded;
+  --direct_.block_left;
   ++queued_;
   return true;
 }

@@ -114,7 +114,8 @@ private:
     return direct_.anchor_real_ns +
            static_cast<std::uint64_t>(static_cast<std::int64_t>(delta * direct_.ns_per_tick));
   }
-  const SiteBytes* site_bytes(std::uint32_t site_id);
+  SiteBytes* site_bytes(std::uint32_t site_id);
+  void build_site_tail(SiteBytes& sb);
   void update_thread_bytes(ThreadState* t);
   bool all_exporters_take_protobuf() const;
   void add_common_attributes(SpanData& sd, ThreadState* t, bool root, bool thread_id);
@@ -165,6 +166,7 @@ private:
   std::vector<std::unique_ptr<SiteBytes>> site_bytes_; // by site id
   std::string thread_bytes_;           // the drained thread's thread.id (+ thread.name) attributes
   std::uint64_t thread_bytes_tid_ = 0; // whose thread_bytes_ these are, with which name
+  std::uint64_t thread_bytes_gen_ = 1; // bumped when thread_bytes_ change (SiteBytes::tail_gen)
   char thread_bytes_name_[16] = {};
   struct DirectDrain {
     bool roots = false;             // roots take the direct path (no pipeline id)
@@ -173,6 +175,8 @@ private:
     std::uint64_t env_hi = 0, env_lo = 0;
     std::uint64_t anchor_ticks = 0, anchor_real_ns = 0;
     double ns_per_tick = 1.0;
+    QueueBlock* block = nullptr; // the block encode_direct fills, and how many more spans it takes
+    std::size_t block_left = 0;  // (0: find it with fill_block)
   } direct_; // prepare_direct()'s values for the current drain
   std::size_t thread_attribute_count_ = 0;
   // When each live thread's name was last read from /proc. A rename shows in the spans drained
