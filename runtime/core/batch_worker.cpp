@@ -541,7 +541,12 @@ void BatchWorker::sender_run() {
         rate = 0.5 * rate + 0.5 * static_cast<double>(drained - drained_at_sleep) / elapsed_ns;
       drained_at_sleep = drained;
       slept_at = now;
-      const double half = static_cast<double>(std::max<std::size_t>(config().max_queue, 64)) / 2;
+      // The smallest ring that had records at the last drain: a ring grows under pressure (up to
+      // 8x), and once it has, polling as often as its starting size asks for buys nothing.
+      std::size_t capacity = poll_capacity_.load(std::memory_order_relaxed);
+      if (capacity == 0)
+        capacity = config().max_queue;
+      const double half = static_cast<double>(std::max<std::size_t>(capacity, 64)) / 2;
       std::chrono::nanoseconds wait = std::chrono::hours(1);
       const bool poll = rate * static_cast<double>(kPollMax.count()) * 1e6 >= kPollMinRecords;
       if (poll)
@@ -697,6 +702,7 @@ void BatchWorker::refresh_thread_name(ThreadState* t) {
 bool BatchWorker::drain_rings() {
   registry_collect(live_, exited_);
   bool backlog = false;
+  drained_min_capacity_ = 0;
   // A backlog is a ring left undrained because the queue is full, not records published since
   // the drain began: a thread that ends a span meanwhile (a root span right after a join, say)
   // must not make the batch drained so far leave at once, split from its trace's last span.
@@ -731,6 +737,8 @@ bool BatchWorker::drain_rings() {
       converter_.ticks_for_ns(static_cast<std::uint64_t>(config().options.min_duration.count()));
   if (g_hot.min_ticks.load(std::memory_order_relaxed) != min_ticks)
     g_hot.min_ticks.store(min_ticks, std::memory_order_relaxed);
+  if (drained_min_capacity_ != 0)
+    poll_capacity_.store(drained_min_capacity_, std::memory_order_relaxed);
   backlog_ = backlog;
   return backlog;
 }
@@ -744,6 +752,8 @@ bool BatchWorker::drain_ring(ThreadState* t) {
     ring_retire(t, ring, tail);
     return true;
   }
+  if (drained_min_capacity_ == 0 || ring.mask + 1 < drained_min_capacity_)
+    drained_min_capacity_ = ring.mask + 1;
   std::size_t max_queue = config().max_queue;
   const bool direct = encode_direct_ && prepare_direct(t);
   direct_.block_left = 0;
