@@ -525,14 +525,15 @@ void BatchWorker::sender_run() {
       if (serve_rings())
         continue;
       // While spans stream in, come back on a timer, about when half a ring has filled at the
-      // rate seen, and tell the producers so (nudge()): they then wake nobody below three
-      // quarters full, and the futex calls (an IPI to an idle CPU, several microseconds on a VM)
-      // leave the program's threads. Half, not a quarter: each timer wake-up is the largest
-      // cost of a drain (measured on a 2-vCPU VM: ~24 us of this thread's CPU time per timed
-      // sleep, against ~4 us for a wake-up by another thread), and halving their number took
-      // ~15 ns off every exported span at 1 M spans/s. The rate is a moving average over the
-      // sleeps: when the stream stops, each empty poll halves it (and doubles the period) until
-      // it is too low to poll for, and the sender sleeps until woken.
+      // rate seen (a quarter of one that cannot grow any more), and tell the producers so
+      // (nudge()): they then wake nobody below three quarters full, and the futex calls (an IPI
+      // to an idle CPU, several microseconds on a VM) leave the program's threads. Half, not a
+      // quarter: each timer wake-up is the largest cost of a drain (measured on a 2-vCPU VM:
+      // ~24 us of this thread's CPU time per timed sleep, against ~4 us for a wake-up by another
+      // thread), and halving their number took ~15 ns off every exported span at 1 M spans/s.
+      // The rate is a moving average over the sleeps: when the stream stops, each empty poll
+      // halves it (and doubles the period) until it is too low to poll for, and the sender
+      // sleeps until woken.
       const auto now = std::chrono::steady_clock::now();
       const std::uint64_t drained = drained_records_.load(std::memory_order_relaxed);
       const double elapsed_ns = static_cast<double>(
@@ -541,17 +542,18 @@ void BatchWorker::sender_run() {
         rate = 0.5 * rate + 0.5 * static_cast<double>(drained - drained_at_sleep) / elapsed_ns;
       drained_at_sleep = drained;
       slept_at = now;
-      // The smallest ring that had records at the last drain: a ring grows under pressure (up to
-      // 8x), and once it has, polling as often as its starting size asks for buys nothing.
-      std::size_t capacity = poll_capacity_.load(std::memory_order_relaxed);
-      if (capacity == 0)
-        capacity = config().max_queue;
-      const double half = static_cast<double>(std::max<std::size_t>(capacity, 64)) / 2;
+      // The room is that of the smallest ring that had records at the last drain (drain_ring):
+      // a ring grows under pressure (up to 8x), and once it has, polling as often as its
+      // starting size asks for buys nothing.
+      std::size_t room = poll_room_.load(std::memory_order_relaxed);
+      if (room == 0)
+        room = config().max_queue / 2;
+      const double records = static_cast<double>(std::max<std::size_t>(room, 32));
       std::chrono::nanoseconds wait = std::chrono::hours(1);
       const bool poll = rate * static_cast<double>(kPollMax.count()) * 1e6 >= kPollMinRecords;
       if (poll)
         wait = std::chrono::nanoseconds(static_cast<std::int64_t>(
-            std::clamp(half / rate, static_cast<double>(kPollMin.count()) * 1e3,
+            std::clamp(records / rate, static_cast<double>(kPollMin.count()) * 1e3,
                        static_cast<double>(kPollMax.count()) * 1e6)));
       sender_polling_.store(poll, std::memory_order_relaxed);
       std::uint32_t seq = sender_seq_.load(std::memory_order_relaxed);
@@ -702,7 +704,7 @@ void BatchWorker::refresh_thread_name(ThreadState* t) {
 bool BatchWorker::drain_rings() {
   registry_collect(live_, exited_);
   bool backlog = false;
-  drained_min_capacity_ = 0;
+  drained_poll_room_ = 0;
   // A backlog is a ring left undrained because the queue is full, not records published since
   // the drain began: a thread that ends a span meanwhile (a root span right after a join, say)
   // must not make the batch drained so far leave at once, split from its trace's last span.
@@ -737,8 +739,8 @@ bool BatchWorker::drain_rings() {
       converter_.ticks_for_ns(static_cast<std::uint64_t>(config().options.min_duration.count()));
   if (g_hot.min_ticks.load(std::memory_order_relaxed) != min_ticks)
     g_hot.min_ticks.store(min_ticks, std::memory_order_relaxed);
-  if (drained_min_capacity_ != 0)
-    poll_capacity_.store(drained_min_capacity_, std::memory_order_relaxed);
+  if (drained_poll_room_ != 0)
+    poll_room_.store(drained_poll_room_, std::memory_order_relaxed);
   backlog_ = backlog;
   return backlog;
 }
@@ -752,8 +754,13 @@ bool BatchWorker::drain_ring(ThreadState* t) {
     ring_retire(t, ring, tail);
     return true;
   }
-  if (drained_min_capacity_ == 0 || ring.mask + 1 < drained_min_capacity_)
-    drained_min_capacity_ = ring.mask + 1;
+  // What this ring may take before the sender's next poll: half of it while it can still grow
+  // (at three quarters its thread grows it), a quarter once it cannot (the rest is all the slack
+  // there is for a late drain).
+  const std::size_t capacity = ring.mask + 1;
+  const std::size_t room = ring_can_grow(capacity) ? capacity / 2 : capacity / 4;
+  if (drained_poll_room_ == 0 || room < drained_poll_room_)
+    drained_poll_room_ = room;
   std::size_t max_queue = config().max_queue;
   const bool direct = encode_direct_ && prepare_direct(t);
   direct_.block_left = 0;

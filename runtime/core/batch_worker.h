@@ -222,10 +222,11 @@ private:
   std::atomic<std::uint32_t> unserved_wakes_{0};  // producer wake-ups since the sender last woke
   std::atomic<bool> sender_polling_{false};       // the sender comes back to the rings on a timer
   std::atomic<std::uint64_t> drained_records_{0}; // records taken from the rings (pipeline lock)
-  // The smallest capacity of the rings that had records, at the last drain that found any (0:
-  // none yet); the sender's poll period follows it. drained_min_capacity_ is the current drain's.
-  std::atomic<std::size_t> poll_capacity_{0};
-  std::size_t drained_min_capacity_ = 0;
+  // The records the rings that had records at the last drain that found any may take before the
+  // sender's next poll, the smallest (0: none yet; see drain_ring). The sender's poll period
+  // follows it. drained_poll_room_ is the current drain's.
+  std::atomic<std::size_t> poll_room_{0};
+  std::size_t drained_poll_room_ = 0;
   // The sender's poll period: half a ring's worth at the rate seen, within these bounds; it
   // polls only while that rate brings at least kPollMinRecords per kPollMax.
   static constexpr std::chrono::microseconds kPollMin{100};

@@ -114,6 +114,10 @@ void set_ring_capacity(std::size_t records) noexcept {
                      std::memory_order_relaxed);
 }
 
+bool ring_can_grow(std::size_t capacity) noexcept {
+  return capacity * 2 <= g_ring_limit.load(std::memory_order_relaxed);
+}
+
 std::size_t current_ring_capacity() noexcept {
   ThreadState* t = t_tls.state;
   return t == nullptr || t->ring == nullptr ? 0 : std::size_t{t->ring_mask} + 1;

@@ -366,7 +366,7 @@ void destroy_thread_state(ThreadState* t) noexcept;
 // the current thread's ring (its records belong to the parent).
 void registry_after_fork_child() noexcept;
 // Ring capacity in records for rings allocated from now on (rounded up to a power of two). A
-// thread whose ring is found half full (or full) switches to one twice as large, up to
+// thread whose ring is found three quarters full (or full) switches to one twice as large, up to
 // kRingGrowth times this and at most kRingGrowLimit records (1 MB): the one thread that records a
 // million spans a second needs more room to ride out a late export thread than the many that
 // record little, and a ring costs the pages its thread has written. Rings configured larger than
@@ -375,6 +375,8 @@ constexpr std::size_t kRingGrowth = 8;
 constexpr std::size_t kRingGrowLimit = 16384;
 constexpr std::size_t kMaxRingRecords = std::size_t{1} << 22; // 256 MB of address space
 void set_ring_capacity(std::size_t records) noexcept;
+// Whether a ring of this capacity may still grow.
+bool ring_can_grow(std::size_t capacity) noexcept;
 // The current thread's ring capacity in records (0: no ring yet). For tests.
 std::size_t current_ring_capacity() noexcept;
 

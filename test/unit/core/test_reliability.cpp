@@ -128,6 +128,22 @@ TEST_CASE("the ring's limits follow the consumer's index as last read", "[ring]"
   t.ring = nullptr;
 }
 
+TEST_CASE("rings may grow eight times their starting size, and to 16384 records at most",
+          "[ring]") {
+  // The sender polls a ring that can still grow at half full, one that cannot at a quarter.
+  configure({{"OTEL_BSP_MAX_QUEUE_SIZE", "2048"}});
+  CHECK(ai::ring_can_grow(2048));
+  CHECK(ai::ring_can_grow(8192));
+  CHECK_FALSE(ai::ring_can_grow(16384));
+  configure({{"OTEL_BSP_MAX_QUEUE_SIZE", "64"}});
+  CHECK(ai::ring_can_grow(256));
+  CHECK_FALSE(ai::ring_can_grow(512));
+  configure({{"OTEL_BSP_MAX_QUEUE_SIZE", "65536"}});
+  CHECK_FALSE(ai::ring_can_grow(65536));
+  configure();
+  CHECK(ai::ring_can_grow(2048));
+}
+
 TEST_CASE("a writer nested by a signal handler never overwrites or half-publishes", "[ring]") {
   // The protocol of ring_reserve/ring_publish, with the nesting written out: the outer writer
   // reserves a slot, a "handler" records two spans before the outer writes its own, then the
