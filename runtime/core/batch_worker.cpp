@@ -754,14 +754,16 @@ bool BatchWorker::drain_ring(ThreadState* t) {
     ring_retire(t, ring, tail);
     return true;
   }
+  std::size_t max_queue = config().max_queue;
   // What this ring may take before the sender's next poll: half of it while it can still grow
   // (at three quarters its thread grows it), a quarter once it cannot (the rest is all the slack
-  // there is for a late drain).
+  // there is for a late drain), and no more than the export queue holds: more would only wait
+  // in the ring while the queue's batches go out, and eat into that slack.
   const std::size_t capacity = ring.mask + 1;
-  const std::size_t room = ring_can_grow(capacity) ? capacity / 2 : capacity / 4;
+  const std::size_t room =
+      std::min(ring_can_grow(capacity) ? capacity / 2 : capacity / 4, max_queue);
   if (drained_poll_room_ == 0 || room < drained_poll_room_)
     drained_poll_room_ = room;
-  std::size_t max_queue = config().max_queue;
   const bool direct = encode_direct_ && prepare_direct(t);
   direct_.block_left = 0;
   while (tail != head) {
