@@ -177,7 +177,7 @@ private:
     double ns_per_tick = 1.0;
     QueueBlock* block = nullptr; // the block encode_direct fills, and how many more spans it takes
     std::size_t block_left = 0;  // (0: find it with fill_block)
-  } direct_; // prepare_direct()'s values for the current drain
+  } direct_;                     // prepare_direct()'s values for the current drain
   std::size_t thread_attribute_count_ = 0;
   // When each live thread's name was last read from /proc. A rename shows in the spans drained
   // at most this long after it (those recorded just before it too: names are per drain).
@@ -222,12 +222,12 @@ private:
   std::atomic<std::uint32_t> unserved_wakes_{0};  // producer wake-ups since the sender last woke
   std::atomic<bool> sender_polling_{false};       // the sender comes back to the rings on a timer
   std::atomic<std::uint64_t> drained_records_{0}; // records taken from the rings (pipeline lock)
-  // The records the rings that had records at the last drain that found any may take before the
-  // sender's next poll, the smallest (0: none yet; see drain_ring). The sender's poll period
-  // follows it. drained_poll_room_ is the current drain's.
+  // How many records a ring may take before the sender's next poll: the least among the rings
+  // that had records at the last drain that found any (0: none yet; drain_ring says how much).
+  // drained_poll_room_ is the current drain's.
   std::atomic<std::size_t> poll_room_{0};
   std::size_t drained_poll_room_ = 0;
-  // The sender's poll period: half a ring's worth at the rate seen, within these bounds; it
+  // The sender's poll period: poll_room_'s worth at the rate seen, within these bounds; it
   // polls only while that rate brings at least kPollMinRecords per kPollMax.
   static constexpr std::chrono::microseconds kPollMin{100};
   static constexpr std::chrono::milliseconds kPollMax{10};
