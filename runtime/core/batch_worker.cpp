@@ -169,13 +169,14 @@ struct BatchWorker::QueueBlock {
 // A site's span fields that never change, encoded once: name and kind (fields 5, 6) and the
 // code.* attributes (field 9).
 struct BatchWorker::SiteBytes {
-  std::string head;
   std::string attributes;
   std::size_t attribute_count = 0;
-  // What encode_direct copies, each followed by kCopySlack bytes (copy_padded): the head, and
-  // the span's tail for the thread whose bytes were current at tail_gen: the attributes, that
-  // thread's attributes and the flags field (not remote; encode_direct patches that bit).
-  std::vector<std::uint8_t> head_padded;
+  // What encode_direct copies, each followed by kCopySlack bytes (copy_padded): the head (name
+  // and kind), and the span's tail for the thread whose bytes were current at tail_gen: the
+  // attributes, that thread's attributes and the flags field (not remote; encode_direct patches
+  // that bit).
+  std::vector<std::uint8_t> head;
+  std::size_t head_size = 0;
   std::vector<std::uint8_t> tail;
   std::size_t tail_size = 0;
   std::uint64_t tail_gen = 0; // 0: not built
@@ -542,7 +543,7 @@ void BatchWorker::sender_run() {
         rate = 0.5 * rate + 0.5 * static_cast<double>(drained - drained_at_sleep) / elapsed_ns;
       drained_at_sleep = drained;
       slept_at = now;
-      // The room is that of the smallest ring that had records at the last drain (drain_ring):
+      // The room is the least room of the rings that had records at the last drain (drain_ring):
       // a ring grows under pressure (up to 8x), and once it has, polling as often as its
       // starting size asks for buys nothing.
       std::size_t room = poll_room_.load(std::memory_order_relaxed);
@@ -834,9 +835,10 @@ BatchWorker::SiteBytes* BatchWorker::site_bytes(std::uint32_t site_id) {
   if (site == nullptr)
     return nullptr;
   auto sb = std::make_unique<SiteBytes>();
-  put_len_field(sb->head, 5, site->name);
-  put_varint(sb->head, 6 << 3); // kind, varint
-  put_varint(sb->head, static_cast<std::uint64_t>(SpanKind::Internal));
+  std::string head;
+  put_len_field(head, 5, site->name);
+  put_varint(head, 6 << 3); // kind, varint
+  put_varint(head, static_cast<std::uint64_t>(SpanKind::Internal));
   put_attribute(sb->attributes, "code.function.name", any_string(site->function));
   sb->attribute_count = 1;
   if (!site->file.empty()) {
@@ -848,8 +850,9 @@ BatchWorker::SiteBytes* BatchWorker::site_bytes(std::uint32_t site_id) {
                   any_int(static_cast<std::int64_t>(site->line)));
     ++sb->attribute_count;
   }
-  sb->head_padded.assign(sb->head.begin(), sb->head.end());
-  sb->head_padded.resize(sb->head.size() + kCopySlack);
+  sb->head_size = head.size();
+  sb->head.assign(head.begin(), head.end());
+  sb->head.resize(sb->head_size + kCopySlack);
   if (site_id >= site_bytes_.size())
     site_bytes_.resize(site_id + 1);
   site_bytes_[site_id] = std::move(sb);
@@ -864,7 +867,7 @@ void BatchWorker::build_site_tail(SiteBytes& sb) {
   sb.tail_size = sb.tail.size();
   sb.tail.resize(sb.tail_size + kCopySlack);
   // trace_id, span_id, start and end (18 + 10 + 9 + 9), the head and the tail.
-  sb.body_root = 18 + 10 + sb.head.size() + 18 + sb.tail_size;
+  sb.body_root = 18 + 10 + sb.head_size + 18 + sb.tail_size;
   sb.tail_gen = thread_bytes_gen_;
 }
 
@@ -945,7 +948,7 @@ bool BatchWorker::encode_direct(const ThreadState* t, const Record& r) {
     *p++ = 8;
     p = put_be64(p, r.parent_span_id);
   }
-  p = copy_padded(p, sb->head_padded.data(), sb->head.size());
+  p = copy_padded(p, sb->head.data(), sb->head_size);
   *p++ = 0x39; // start_time_unix_nano, fixed64
   p = put_le64(p, unix_nanos(r.start));
   *p++ = 0x41; // end_time_unix_nano, fixed64
