@@ -511,6 +511,10 @@ void SiteInjector::inject(FunctionDecl& FD, const selection::Decision& D) {
   Token->setInit(Call);
   FunctionDecl* Cleanup = cleanupFunction(A);
   Token->addAttr(CleanupAttr::CreateImplicit(Ctx, Cleanup, SourceRange(Loc)));
+  // The static analyser does not see the cleanup read the token: without `unused` its dead-store
+  // check reports the initialisation in every instrumented function (clang-tidy runs the plugin
+  // when a compile command loads it).
+  Token->addAttr(UnusedAttr::CreateImplicit(Ctx));
   Token->setImplicit();
   Token->setIsUsed();
   Token->setReferenced();
