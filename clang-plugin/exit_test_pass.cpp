@@ -7,11 +7,14 @@
 
 #if CLANG_VERSION_MAJOR >= 17
 #include "clang/Basic/CodeGenOptions.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Metadata.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassManager.h"
@@ -120,32 +123,78 @@ public:
   static bool isRequired() { return true; }
 };
 
-// End of the optimisation pipeline, with `inline-checks`: the entry helper inlined into every call
-// of it. Not earlier: in the optimiser every instrumented function, and every inlined copy of one,
-// would carry the tests through every pass. The helper's own call of the runtime is a guaranteed
-// tail call when the runtime unwinds (it records its caller's stack pointer); inlined, it is a
-// direct call from the instrumented function, which records the same.
+// A function this small that calls nothing but the runtime runs for a few nanoseconds: a call of
+// the entry helper that the runtime refuses (disabled, sampled out) is a large share of a call of
+// it. Instructions as the optimiser leaves them, the instrumentation's (the helper's call and
+// the unconditional exit) included: a tiny function that returns its argument plus one has 4.
+constexpr unsigned SmallLeafInstructions = 16;
+
+// Whether F calls nothing but the runtime (the entry helpers, autospan_exit_v2) and intrinsics,
+// has at most SmallLeafInstructions instructions, and is not optimised for size (-Os, -Oz: the
+// call is the smaller code).
+bool isSmallLeaf(const Function& F, ArrayRef<const Function*> Helpers) {
+  if (F.getInstructionCount() > SmallLeafInstructions || F.hasOptSize())
+    return false;
+  for (const BasicBlock& BB : F)
+    for (const Instruction& I : BB) {
+      const auto* Call = dyn_cast<CallBase>(&I);
+      if (Call == nullptr || Call->isInlineAsm() || isa<IntrinsicInst>(Call))
+        continue;
+      const Function* Callee = Call->getCalledFunction();
+      if (!isa<CallInst>(Call) || Callee == nullptr ||
+          (Callee->getName() != ExitName && !llvm::is_contained(Helpers, Callee)))
+        return false;
+    }
+  return true;
+}
+
+// End of the optimisation pipeline: the entry helper inlined into the calls of it in small leaf
+// functions (isSmallLeaf), and with `inline-checks` into every call of it. Not earlier: in the
+// optimiser every instrumented function, and every inlined copy of one, would carry the tests
+// through every pass. The helper's own call of the runtime is a guaranteed tail call when the
+// runtime unwinds (it records its caller's stack pointer); inlined, it is a direct call from the
+// instrumented function, which records the same.
 class InlineEnterTests : public PassInfoMixin<InlineEnterTests> {
 public:
+  explicit InlineEnterTests(bool All) : All(All) {}
+
   PreservedAnalyses run(Module& M, ModuleAnalysisManager&) {
-    bool Changed = false;
-    for (const char* Name : EnterHelperNames) {
-      Function* Helper = M.getFunction(Name);
-      if (Helper == nullptr || Helper->isDeclaration())
-        continue;
-      const SmallVector<CallInst*, 64> Calls = directCalls(*Helper);
+    SmallVector<Function*, 2> Helpers;
+    for (const char* Name : EnterHelperNames)
+      if (Function* Helper = M.getFunction(Name); Helper && !Helper->isDeclaration())
+        Helpers.push_back(Helper);
+    if (Helpers.empty())
+      return PreservedAnalyses::all();
+    // Which calls, decided for every caller before any of them changes.
+    SmallVector<CallInst*, 64> Calls;
+    for (Function* Helper : Helpers)
+      Calls.append(directCalls(*Helper));
+    if (!All) {
+      const SmallVector<const Function*, 2> Known(Helpers.begin(), Helpers.end());
+      DenseMap<const Function*, bool> Small;
       for (CallInst* Call : Calls) {
-        InlineFunctionInfo IFI;
-        Changed |= InlineFunction(*Call, IFI).isSuccess();
+        const Function* Caller = Call->getFunction();
+        if (auto [It, New] = Small.try_emplace(Caller, false); New)
+          It->second = isSmallLeaf(*Caller, Known);
       }
+      llvm::erase_if(Calls, [&](CallInst* Call) { return !Small.lookup(Call->getFunction()); });
+    }
+    bool Changed = false;
+    for (CallInst* Call : Calls) {
+      InlineFunctionInfo IFI;
+      Changed |= InlineFunction(*Call, IFI).isSuccess();
+    }
+    for (Function* Helper : Helpers)
       if (Helper->use_empty() && Helper->isDiscardableIfUnused()) {
         Helper->eraseFromParent();
         Changed = true;
       }
-    }
     return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
   }
   static bool isRequired() { return true; }
+
+private:
+  bool All;
 };
 
 void warnNoEffect(clang::CompilerInstance& CI, llvm::StringRef Why) {
@@ -174,8 +223,7 @@ bool registerExitTestPass(clang::CompilerInstance& CI, bool InlineChecks) {
         [InlineChecks](ModulePassManager& MPM, OptimizationLevel Level) {
           if (Level == OptimizationLevel::O0)
             return;
-          if (InlineChecks)
-            MPM.addPass(InlineEnterTests());
+          MPM.addPass(InlineEnterTests(InlineChecks));
           MPM.addPass(RestoreExitTests());
         });
   });

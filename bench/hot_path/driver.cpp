@@ -4,11 +4,14 @@
 //
 //   autospan_bench_hot_<variant> --mode=calls|busy|threads|export [--n=N] [--burst=B]
 //       [--sleep-us=S] [--reps=R] [--threads=T] [--rate=SPANS_PER_S] [--xray=off|empty|record]
+//       [--fn=tiny|relay]
 //
 // calls    ns per call of benchapp::tiny (entry + exit), plus the floor references measured in
 //          the same process. Calls run in bursts of B (one benchapp::run_tiny call each); with
 //          --sleep-us only the bursts are timed and the thread sleeps between them, so that a
 //          tracer's export thread can drain (a kept span is then measured, not a dropped one).
+//          --fn=relay times benchapp::relay instead (a tiny function that calls another one),
+//          still printed as tiny_ns.
 // busy     ns per call of benchapp::busy (fixed work).
 // threads  `calls` on T threads at once: per-thread cost.
 // export   N calls at a paced rate (0: as fast as possible), then autospan::flush(): process CPU
@@ -50,6 +53,7 @@ struct Args {
   int threads = 2;
   long rate = 0;
   std::string xray = "off";
+  std::string fn = "tiny";
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -82,11 +86,15 @@ Args parse(int argc, char** argv) {
       a.rate = std::atol(v);
     else if (key == "xray")
       a.xray = v;
+    else if (key == "fn")
+      a.fn = v;
     else
       usage(("unknown option --" + key).c_str());
   }
   if (a.n <= 0 || a.burst <= 0 || a.reps <= 0 || a.threads <= 0 || a.sleep_us < 0 || a.rate < 0)
     usage("counts must be positive");
+  if (a.fn != "tiny" && a.fn != "relay")
+    usage("--fn must be tiny or relay");
   return a;
 }
 
@@ -150,21 +158,25 @@ int run_tiny(int n) {
   g_tiny_calls.fetch_add(n, std::memory_order_relaxed);
   return benchapp::run_tiny(n);
 }
+int run_relay(int n) {
+  return benchapp::run_relay(n);
+}
 int run_busy(int n) {
   return static_cast<int>(benchapp::run_busy(n));
 }
 
 void mode_calls(const Args& a) {
+  int (*const run)(int) = a.fn == "relay" ? run_relay : run_tiny;
   Args warm = a;
   warm.n = std::max(1L, a.n / 10);
-  per_call(warm, run_tiny);
+  per_call(warm, run);
   per_call(warm, benchfloor::run_plain);
   std::vector<double> tiny, plain, rdtsc2;
   // Interleaved, so that the references see the same machine conditions as the measurement.
   Args ref = a;
   ref.sleep_us = 0;
   for (int r = 0; r < a.reps; ++r) {
-    tiny.push_back(per_call(a, run_tiny));
+    tiny.push_back(per_call(a, run));
     plain.push_back(per_call(ref, benchfloor::run_plain));
     rdtsc2.push_back(per_call(ref, benchfloor::run_two_rdtsc));
   }

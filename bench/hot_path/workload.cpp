@@ -17,6 +17,14 @@
 #define BENCH_SITE(name)
 #endif
 
+// Outside benchapp, so never instrumented by the plugin or the macro.
+namespace benchplain {
+__attribute__((noinline)) int step(int x) {
+  asm volatile("" : "+r"(x));
+  return x + 1;
+}
+} // namespace benchplain
+
 namespace benchapp {
 
 // noinline and the empty asm keep each call a real call of a function with a side effect, so
@@ -32,6 +40,19 @@ __attribute__((noinline)) int run_tiny(int n) {
   int acc = 0;
   for (int i = 0; i < n; ++i)
     acc = tiny(acc);
+  return acc;
+}
+
+__attribute__((noinline)) int relay(int x) {
+  BENCH_SITE("benchapp::relay");
+  return benchplain::step(x);
+}
+
+__attribute__((noinline)) int run_relay(int n) {
+  BENCH_SITE("benchapp::run_relay");
+  int acc = 0;
+  for (int i = 0; i < n; ++i)
+    acc = relay(acc);
   return acc;
 }
 

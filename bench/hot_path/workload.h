@@ -9,6 +9,11 @@ namespace benchapp {
 int tiny(int x);
 // Calls tiny() `n` times; one call of it is the parent span of those n calls.
 int run_tiny(int n);
+// A tiny function that is not a leaf: it calls benchplain::step (never instrumented). The plugin
+// inlines the entry's checks into small leaf functions such as tiny(), not into this one.
+int relay(int x);
+// Calls relay() `n` times.
+int run_relay(int n);
 // A function doing fixed work (~70 ns, no calls): the overhead relative to real work.
 unsigned busy(unsigned seed);
 // Calls busy() `n` times.

@@ -26,6 +26,9 @@ constexpr long kDrainSleepUs = 2000;
 // Issue #9's runtime controls (rows added when the runtime knows the variables).
 const char* const kFilterOffLabel = "plugin: off by AUTOSPAN_FILTER=benchapp=off";
 const char* const kNoParentLabel = "plugin: outside a trace (AUTOSPAN_REQUIRE_PARENT=1)";
+// The tiny function that is not a leaf (driver --fn=relay).
+const char* const kRelayBaseLabel = "uninstrumented, tiny function that calls another";
+const char* const kRelayLabel = "plugin, tiny function that calls another";
 
 struct Scenario {
   std::string variant;
@@ -176,6 +179,18 @@ void run_hot_suite(Context& ctx) {
                     {},
                     false,
                     true});
+  // A tiny function that calls another one: not a small leaf, so it keeps the entry helper's
+  // call (clang-plugin/exit_test_pass.h); compared with the same function uninstrumented.
+  const std::vector<std::string> relay = {"--fn=relay"};
+  if (ctx.has("plugin")) {
+    rows.push_back({"none", kRelayBaseLabel, {}, relay, false, false});
+    for (auto s : scenarios_for(ctx, "plugin", kRelayLabel)) {
+      if (s.drain || s.env.count("AUTOSPAN_MIN_DURATION") != 0)
+        continue; // the refused rows only
+      s.args = relay;
+      rows.push_back(s);
+    }
+  }
   if (ctx.has("plugin") && runtime_knows("AUTOSPAN_REQUIRE_PARENT"))
     rows.push_back({"plugin",
                     kNoParentLabel,
@@ -239,9 +254,15 @@ void run_hot_suite(Context& ctx) {
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const Scenario& s = rows[i];
     const Measured& m = results[i];
+    // The uninstrumented row timed the same way, on the same function.
     double ref = s.drain ? base_drain : base;
+    for (std::size_t j = 0; j < rows.size(); ++j)
+      if (rows[j].variant == "none" && rows[j].args == s.args && rows[j].drain == s.drain) {
+        ref = results[j].ns;
+        break;
+      }
     double over = m.ns >= 0 && ref >= 0 ? m.ns - ref : -1e300;
-    bool is_base = i < 2;
+    bool is_base = s.variant == "none";
     t.add({s.label, fmt(m.ns, 2), is_base ? "" : (over > -1e299 ? fmt_signed(over, 2) : "n/a"),
            is_base || floor <= 0 || over < -1e299 ? "" : fmt_ratio(over / floor),
            dropped_cell(s, m)});
@@ -277,7 +298,14 @@ void run_hot_suite(Context& ctx) {
   if (sampled > -1e299)
     ctx.targets.push_back({"sampled out, over uninstrumented", "<= 2 ns",
                            fmt_signed(sampled, 2) + " ns", status(sampled <= 2)});
-  // The same two with the plugin's inline-checks (an opt-in that costs compile time).
+  // The same two for a tiny function that is not a leaf (the helper call), and with the
+  // plugin's inline-checks (an opt-in that costs compile time).
+  for (const char* what : {"disabled (OTEL_SDK_DISABLED=true)", "sampled out (always_off)"}) {
+    const double v = over_of(std::string(kRelayLabel) + ": " + what);
+    if (v > -1e299)
+      ctx.targets.push_back({std::string("not a leaf: ") + what + ", over uninstrumented",
+                             "<= 2 ns", fmt_signed(v, 2) + " ns", status(v <= 2)});
+  }
   for (const char* what : {"disabled (OTEL_SDK_DISABLED=true)", "sampled out (always_off)"}) {
     const double v = over_of(std::string("plugin, inline-checks: ") + what);
     if (v > -1e299)

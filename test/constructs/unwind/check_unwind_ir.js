@@ -101,12 +101,13 @@ for (const level of ['-O0', '-O2']) {
   const fns = functions(ir);
   const at = (name) => `${level} ${name}`;
   for (const name of ['_ZN3app5plainEi', '_ZN3app10with_localEi', '_ZN3app7catchesEi',
-    '_Z7outsidei', '_Z6holderi', '_Z9unrelatedi'])
+    '_ZN3app10small_leafEi', '_ZN3app10large_leafEj', '_Z7outsidei', '_Z6holderi',
+    '_Z9unrelatedi'])
     check(name in fns, `${at(name)}: defined`);
 
   // Every site says that unwinding is the runtime's job (AUTOSPAN_SITE_RUNTIME_UNWINDS, 0x200).
   const sites = ir.match(/^@[\w.$]*__autospan_site = .*$/gm) || [];
-  check(sites.length === 4, `${level}: four sites (found ${sites.length})`);
+  check(sites.length === 6, `${level}: six sites (found ${sites.length})`);
   for (const s of sites) check(/i32 \d+, i32 512, i32 0, i32 0 \}/.test(s), `${level}: site flags in ${s}`);
 
   const plain = fns._ZN3app5plainEi || '';
@@ -160,6 +161,19 @@ for (const level of ['-O0', '-O2']) {
     const helper = fns._ZN17__autospan_abi_v25enterEP13autospan_site || '';
     check(/musttail call [^\n]*@autospan_enter_v2\(/.test(helper),
       `${level} entry helper: a guaranteed tail call of autospan_enter_v2`);
+    // The entry helper inlined into a small leaf, and only there: it tests the thread gate and
+    // the filter tag itself and calls the runtime directly. A larger leaf and a function that
+    // calls something else (app::plain calls g) call the helper.
+    const leaf = fns._ZN3app10small_leafEi || '';
+    check(!leaf.includes(`@${enterHelper}(`), `${at('app::small_leaf')}: no call of the entry helper`);
+    check(/@llvm\.threadlocal\.address[^\n]*@autospan_thread_gate_v2/.test(leaf),
+      `${at('app::small_leaf')}: reads the thread gate`);
+    check(/@autospan_filter_off_v2/.test(leaf), `${at('app::small_leaf')}: reads the filter tag`);
+    check(/call [^\n]*@autospan_enter_v2\(ptr [^\n]*@_ZZN3app10small_leafEiE15__autospan_site\)/.test(leaf),
+      `${at('app::small_leaf')}: calls autospan_enter_v2 itself`);
+    for (const name of ['_ZN3app10large_leafEj', '_ZN3app5plainEi'])
+      check(count(fns[name] || '', new RegExp(`call [^\\n]*@${enterHelper}\\(`, 'g')) === 1,
+        `${at(name)}: calls the entry helper`);
   }
   const holderPads = landingPads(fns._Z6holderi || '');
   check(holderPads.length === 1 && firstCall(holderPads[0]) === 'autospan_unwound_below_v2',
@@ -170,6 +184,13 @@ for (const level of ['-O0', '-O2']) {
 // Prepared for ThinLTO the step is off (the link-time optimiser would not restore the tests): the
 // exits keep the test the exit helper has.
 checkExitTests('-O2 -flto=thin', functions(compile('-O2', ['-flto=thin'])));
+
+// Optimised for size, a small leaf keeps the call of the helper (the smaller code).
+{
+  const fns = functions(compile('-Os', []));
+  check(count(fns._ZN3app10small_leafEi || '', new RegExp(`call [^\\n]*@${enterHelper}\\(`, 'g')) === 1,
+    '-Os app::small_leaf: calls the entry helper');
+}
 
 // -fplugin-arg-autospan-inline-checks: the entry helper is inlined at the end of the pipeline.
 // The runtime is then called straight from the instrumented function (which it records as the

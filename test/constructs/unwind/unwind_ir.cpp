@@ -32,6 +32,18 @@ int catches_all(int x) {
     return -1;
   }
 }
+// A small leaf (it calls nothing but the runtime): with optimisation the entry helper is inlined
+// into it (clang-plugin/exit_test_pass.h), so a call the runtime refuses is not a call.
+int small_leaf(int x) { return x * 3 + 1; }
+// A leaf too large for that: it keeps the call of the helper.
+unsigned large_leaf(unsigned x) {
+  x = (x ^ (x >> 7)) * 3u + 1u;
+  x = (x ^ (x >> 9)) * 5u + 2u;
+  x = (x ^ (x >> 11)) * 7u + 3u;
+  x = (x ^ (x >> 13)) * 11u + 4u;
+  x = (x ^ (x >> 15)) * 13u + 5u;
+  return x;
+}
 } // namespace app
 
 // Not instrumented, calls an instrumented function (which -O2 inlines here) and catches: with
