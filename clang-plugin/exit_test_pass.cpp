@@ -132,7 +132,7 @@ constexpr unsigned SmallLeafInstructions = 16;
 // Whether F calls nothing but the runtime (the entry helpers, autospan_exit_v2) and intrinsics,
 // has at most SmallLeafInstructions instructions, and is not optimised for size (-Os, -Oz: the
 // call is the smaller code).
-bool isSmallLeaf(const Function& F, ArrayRef<const Function*> Helpers) {
+bool isSmallLeaf(const Function& F, ArrayRef<Function*> Helpers) {
   if (F.getInstructionCount() > SmallLeafInstructions || F.hasOptSize())
     return false;
   for (const BasicBlock& BB : F)
@@ -170,12 +170,11 @@ public:
     for (Function* Helper : Helpers)
       Calls.append(directCalls(*Helper));
     if (!All) {
-      const SmallVector<const Function*, 2> Known(Helpers.begin(), Helpers.end());
       DenseMap<const Function*, bool> Small;
       for (CallInst* Call : Calls) {
         const Function* Caller = Call->getFunction();
         if (auto [It, New] = Small.try_emplace(Caller, false); New)
-          It->second = isSmallLeaf(*Caller, Known);
+          It->second = isSmallLeaf(*Caller, Helpers);
       }
       llvm::erase_if(Calls, [&](CallInst* Call) { return !Small.lookup(Call->getFunction()); });
     }

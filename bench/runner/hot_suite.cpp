@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <utility>
 
 namespace autospan_bench {
 namespace {
@@ -300,18 +301,15 @@ void run_hot_suite(Context& ctx) {
                            fmt_signed(sampled, 2) + " ns", status(sampled <= 2)});
   // The same two for a tiny function that is not a leaf (the helper call), and with the
   // plugin's inline-checks (an opt-in that costs compile time).
-  for (const char* what : {"disabled (OTEL_SDK_DISABLED=true)", "sampled out (always_off)"}) {
-    const double v = over_of(std::string(kRelayLabel) + ": " + what);
-    if (v > -1e299)
-      ctx.targets.push_back({std::string("not a leaf: ") + what + ", over uninstrumented",
-                             "<= 2 ns", fmt_signed(v, 2) + " ns", status(v <= 2)});
-  }
-  for (const char* what : {"disabled (OTEL_SDK_DISABLED=true)", "sampled out (always_off)"}) {
-    const double v = over_of(std::string("plugin, inline-checks: ") + what);
-    if (v > -1e299)
-      ctx.targets.push_back({std::string("inline-checks: ") + what + ", over uninstrumented",
-                             "<= 2 ns", fmt_signed(v, 2) + " ns", status(v <= 2)});
-  }
+  const std::pair<std::string, std::string> refused_rows[] = {
+      {kRelayLabel, "not a leaf"}, {"plugin, inline-checks", "inline-checks"}};
+  for (const auto& [row, name] : refused_rows)
+    for (const char* what : {"disabled (OTEL_SDK_DISABLED=true)", "sampled out (always_off)"}) {
+      const double v = over_of(row + ": " + what);
+      if (v > -1e299)
+        ctx.targets.push_back({name + ": " + what + ", over uninstrumented", "<= 2 ns",
+                               fmt_signed(v, 2) + " ns", status(v <= 2)});
+    }
   if (filtered > -1e299 && floor > 0)
     ctx.targets.push_back(
         {"filtered, overhead / two-clock-read floor", "<= 1.3x",
